@@ -16,7 +16,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_FORCE_COLOR ?= 0
 export PY_COLORS ?= 0
 
-.PHONY: help venv docker images collection test unit lint sanity compile molecule demo demo-clean bench clean lock
+.PHONY: help venv docker images collection test unit lint gates sanity compile molecule demo demo-clean bench clean lock
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -56,6 +56,9 @@ lint: collection ## ansible-lint (production profile) and yamllint
 	@echo "== ansible-lint (production profile)"
 	@ansible-lint --profile production --offline -q
 
+gates: collection ## galaxy-importer, antsibull docs/changelog lint, ansible-builder create
+	@scripts/gates.sh
+
 sanity: collection ## ansible-test sanity (empty ignore file)
 	@scripts/sanity.sh
 
@@ -65,7 +68,7 @@ compile: images ## Compile target-side code on the targets' own Pythons (3.9, 3.
 molecule: collection images ## Molecule scenarios against real containers
 	@for s in $(SCENARIOS); do echo "== molecule scenario $$s"; molecule test -s $$s; done
 
-test: unit lint sanity compile molecule ## The full suite (what CI runs)
+test: unit lint gates sanity compile molecule ## The full suite (what CI runs)
 	@echo "== all tests passed"
 
 demo: collection images ## Build a small container fleet and run the main job on it
