@@ -16,7 +16,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_FORCE_COLOR ?= 0
 export PY_COLORS ?= 0
 
-.PHONY: help venv docker images collection test unit lint gates sanity compile molecule demo demo-clean bench clean lock
+.PHONY: help venv docker images collection test unit lint gates sanity compile molecule demo demo-clean bench clean lock role-readmes
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -79,6 +79,9 @@ demo-clean: ## Remove the demo fleet
 
 bench: collection images ## Benchmarks; figures go to BENCHMARKS.md
 	@bench/run.sh
+
+role-readmes: $(STAMP) ## Regenerate roles/*/README.md from meta/argument_specs.yml
+	@$(VENV)/bin/python scripts/role_readmes.py
 
 clean: demo-clean ## Remove venv and caches (images stay cached in Docker)
 	rm -rf $(VENV) .cache .pytest_cache tests/output

@@ -45,3 +45,11 @@ def test_every_module_is_documented_and_supports_check_mode(module):
     for block in ("DOCUMENTATION", "EXAMPLES", "RETURN"):
         assert f"{block} = " in source
     assert "supports_check_mode=True" in source
+
+
+def test_role_readmes_match_their_argument_specs():
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "role_readmes.py"), "--check"], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout
