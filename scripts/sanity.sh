@@ -4,8 +4,12 @@
 # new files, not on the symlink that the other targets use.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-dest="$root/.cache/sanity/ansible_collections/portwarden/hardening"
-rm -rf "$dest" && mkdir -p "$dest"
+# A directory per run, so two runs at once do not pull the tree from under each other.
+mkdir -p "$root/.cache"
+work=$(mktemp -d "$root/.cache/sanity.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+dest="$work/ansible_collections/portwarden/hardening"
+mkdir -p "$dest"
 cd "$root"
 # Tracked files plus new, not ignored ones: what the next commit would hold.
 git ls-files -z --cached --others --exclude-standard | while IFS= read -r -d '' f; do
@@ -34,4 +38,4 @@ if [ -n "$tests" ]; then
   for t in $tests; do args+=(--test "$t"); done
 fi
 # Checks that need a network or a container registry cannot run here; everything else does.
-exec ansible-test sanity "${args[@]}" --skip-test shellcheck
+ansible-test sanity "${args[@]}" --skip-test shellcheck
