@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright (c) 2026, portwarden maintainers
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Generate roles/<role>/README.md from roles/<role>/meta/argument_specs.yml.

@@ -1,0 +1,52 @@
+# Copyright (c) 2026, portwarden maintainers
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Filters over the allowlist model: thin wrappers that turn our errors into AnsibleFilterError.
+
+Documentation lives beside this file in allowlist.yml, audit_exceptions.yml and port_ranges.yml.
+"""
+
+from __future__ import annotations
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.portwarden.hardening.plugins.module_utils._allowlist import (
+    AllowlistError,
+    parse_allowlist,
+    parse_port_ranges,
+)
+from ansible_collections.portwarden.hardening.plugins.module_utils._audit_exceptions import parse_exceptions
+
+
+def allowlist(raw, var_name="portwarden_allowlist"):
+    """Validate and normalise an allowlist; fail naming every bad entry."""
+    try:
+        return parse_allowlist(raw, var_name=var_name)
+    except AllowlistError as error:
+        raise AnsibleFilterError(str(error)) from None
+
+
+def port_ranges(values, var_name="port list"):
+    """Ports and ranges (ints, "22", "a-b", [lo, hi]) -> sorted, merged [[lo, hi], ...]."""
+    try:
+        return parse_port_ranges(values, what=var_name)
+    except AllowlistError as error:
+        raise AnsibleFilterError(str(error)) from None
+
+
+def audit_exceptions(raw, var_name="portwarden_audit_exceptions"):
+    """Validate and normalise audit exceptions; fail naming every bad entry."""
+    try:
+        return parse_exceptions(raw, var_name=var_name)
+    except AllowlistError as error:
+        raise AnsibleFilterError(str(error)) from None
+
+
+class FilterModule:
+    """portwarden.hardening allowlist filters."""
+
+    def filters(self):
+        return {
+            "allowlist": allowlist,
+            "audit_exceptions": audit_exceptions,
+            "port_ranges": port_ranges,
+        }

@@ -1,0 +1,273 @@
+#!/usr/bin/python
+# Copyright (c) 2026, portwarden maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: listening_ports
+short_description: Gather every listening TCP and bound UDP socket, IPv4 and IPv6, with its owner
+version_added: 0.1.0
+description:
+  - Sets the fact C(portwarden_listening) to one item per socket - every TCP socket in LISTEN state and every UDP
+    socket that is bound and unconnected - with its protocol, family, normalised address, port, exposure and owning
+    processes (pid, process name, command line, user, systemd unit).
+  - Reads the kernel directly, with the target's Python standard library only; C(ss), C(netstat) and C(lsof) are not
+    needed. Sockets come from netlink C(sock_diag) (inet_diag), one dump per protocol and family; when the kernel
+    refuses that, from C(/proc/net/tcp), C(tcp6), C(udp) and C(udp6). The source used is returned as RV(method).
+  - Owners come from one pass over C(/proc/*/fd) that only looks for the sockets found. A socket that several
+    processes share (a pre-fork server such as nginx) is one item listing every holder in C(pids).
+  - An owner that cannot be read - a process outside this pid namespace (such as Docker's embedded DNS resolver on
+    C(127.0.0.11)), or another user's process when the module runs unprivileged - is reported as null, never as C(0)
+    or an empty string, and its socket is still reported. Run with C(become=true) to see every owner.
+  - "Addresses are normalised: C(127.0.0.53%lo) becomes address C(127.0.0.53) with interface C(lo), and the C(*)
+    that C(ss) prints for a dual-stack socket is C(::) with C(dual_stack=true)."
+author:
+  - portwarden maintainers (@portwarden)
+options:
+  protocols:
+    description:
+      - Which transport protocols to report.
+    type: list
+    elements: str
+    choices: [tcp, udp]
+    default: [tcp, udp]
+  families:
+    description:
+      - Which address families to report.
+    type: list
+    elements: str
+    choices: [ipv4, ipv6]
+    default: [ipv4, ipv6]
+  include_loopback:
+    description:
+      - Whether to report sockets reachable only from this host (C(exposure=loopback)).
+      - Those are sockets bound to C(127.0.0.0/8), C(::1) or C(::ffff:127.0.0.0/104), and any socket bound to the
+        C(lo) device.
+    type: bool
+    default: true
+  resolve_owners:
+    description:
+      - Whether to find the processes that hold each socket.
+      - When false, C(/proc/*/fd) is not read and every owner field is null.
+    type: bool
+    default: true
+attributes:
+  check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
+    support: full
+    details:
+      - The module only reads; check mode gathers the same facts.
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    support: none
+  idempotent:
+    description: When run twice in a row outside check mode, with the same arguments, the second invocation indicates no change.
+    support: full
+  facts:
+    description: Action returns an C(ansible_facts) dictionary that will update existing host facts.
+    support: full
+notes:
+  - Under the C(/proc/net) fallback the kernel does not say which device a socket is bound to or whether an IPv6
+    socket is v6only, so RV(ansible_facts.portwarden_listening[].interface) and
+    RV(ansible_facts.portwarden_listening[].v6only) are null there, and RV(ansible_facts.portwarden_listening[].dual_stack)
+    is inferred (an IPv6 wildcard counts as dual-stack unless an IPv4 wildcard socket holds the same port or
+    C(net.ipv6.bindv6only) is 1), which errs on the side of reporting exposure.
+  - The process name is the kernel's C(comm) (at most 15 characters), as C(ss -p) and C(ps) show it.
+seealso:
+  - module: portwarden.hardening.port_audit
+  - module: community.general.listen_ports_facts
+"""
+
+EXAMPLES = r"""
+- name: Gather every listening socket with its owner
+  portwarden.hardening.listening_ports:
+  become: true
+
+- name: Show what is reachable from the network over TCP
+  ansible.builtin.debug:
+    msg: "{{ item.address }}:{{ item.port }} {{ item.process | default('?', true) }} ({{ item.unit | default('no unit', true) }})"
+  loop: "{{ ansible_facts.portwarden_listening | selectattr('protocol', 'eq', 'tcp') | rejectattr('exposure', 'eq', 'loopback') }}"
+  loop_control:
+    label: "{{ item.address }}:{{ item.port }}"
+
+- name: Gather exposed UDP sockets only, without reading /proc/*/fd
+  portwarden.hardening.listening_ports:
+    protocols: [udp]
+    include_loopback: false
+    resolve_owners: false
+  register: udp_listening
+
+- name: Fail when an IPv6 wildcard socket also exposes IPv4
+  ansible.builtin.assert:
+    that: udp_listening.ansible_facts.portwarden_listening | selectattr('dual_stack') | list | length == 0
+    fail_msg: "dual-stack UDP sockets: {{ udp_listening.ansible_facts.portwarden_listening | selectattr('dual_stack') | map(attribute='port') }}"
+"""
+
+RETURN = r"""
+method:
+  description: Where the sockets came from - C(netlink) (sock_diag) or C(procfs) (C(/proc/net) fallback).
+  returned: always
+  type: str
+  sample: netlink
+ansible_facts:
+  description: The facts set by this module.
+  returned: always
+  type: dict
+  contains:
+    portwarden_listening:
+      description:
+        - One item per socket, sorted by protocol, port, family, address, interface and inode.
+      returned: always
+      type: list
+      elements: dict
+      contains:
+        protocol:
+          description: Transport protocol.
+          type: str
+          returned: always
+          sample: tcp
+        family:
+          description: Address family.
+          type: str
+          returned: always
+          sample: ipv6
+        address:
+          description:
+            - The bound address as the kernel has it, without a C(%interface) scope; C(0.0.0.0) or C(::) for a wildcard.
+            - IPv4-mapped IPv6 addresses are written as C(::ffff:a.b.c.d).
+          type: str
+          returned: always
+          sample: "::"
+        interface:
+          description:
+            - The device the socket is bound to (C(SO_BINDTODEVICE)) or, for a link-local address, its scope; null
+              when there is none or under the C(procfs) method.
+          type: str
+          returned: always
+          sample: lo
+        port:
+          description: Local port.
+          type: int
+          returned: always
+          sample: 22
+        v6only:
+          description:
+            - For IPv6 sockets, whether IPV6_V6ONLY is set; null for IPv4 and under the C(procfs) method.
+          type: bool
+          returned: always
+          sample: false
+        exposure:
+          description:
+            - C(loopback) when reachable from this host only, C(wildcard) when bound to every address, C(address)
+              when bound to one address.
+          type: str
+          returned: always
+          sample: wildcard
+        dual_stack:
+          description: True for an IPv6 wildcard socket that also accepts IPv4 (v6only off), so it exposes IPv4 too.
+          type: bool
+          returned: always
+          sample: true
+        inode:
+          description: Socket inode; identifies the socket.
+          type: int
+          returned: always
+          sample: 56896
+        pid:
+          description:
+            - The owning process - for a shared socket, the one the other holders descend from; null when no
+              readable process holds the socket.
+          type: int
+          returned: always
+          sample: 812
+        pids:
+          description: Every readable process holding the socket, ascending; empty when none.
+          type: list
+          elements: int
+          returned: always
+          sample: [812, 813, 814]
+        process:
+          description: Name (C(comm)) of RV(ansible_facts.portwarden_listening[].pid); null without an owner.
+          type: str
+          returned: always
+          sample: sshd
+        cmdline:
+          description: Command line of the owning process, arguments joined by spaces; null without an owner.
+          type: str
+          returned: always
+          sample: "sshd: /usr/sbin/sshd -D [listener] 0 of 10-100 startups"
+        user:
+          description: User name of the owning process's effective uid; null without an owner or without a name.
+          type: str
+          returned: always
+          sample: root
+        uid:
+          description: Effective uid of the owning process; null without an owner.
+          type: int
+          returned: always
+          sample: 0
+        unit:
+          description:
+            - The systemd unit of the owning process, from its cgroup (C(ssh.service), C(session-3.scope)); null
+              without an owner, outside any unit, or when systemd does not manage the host.
+          type: str
+          returned: always
+          sample: ssh.service
+  sample:
+    portwarden_listening:
+      - protocol: tcp
+        family: ipv6
+        address: "::"
+        interface: null
+        port: 22
+        v6only: false
+        exposure: wildcard
+        dual_stack: true
+        inode: 56896
+        pid: 812
+        pids: [812]
+        process: sshd
+        cmdline: "sshd: /usr/sbin/sshd -D [listener] 0 of 10-100 startups"
+        user: root
+        uid: 0
+        unit: ssh.service
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.portwarden.hardening.plugins.module_utils._sockets import (
+    FAMILIES,
+    PROTOCOLS,
+    SocketsError,
+    gather,
+)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            protocols=dict(type="list", elements="str", choices=list(PROTOCOLS), default=list(PROTOCOLS)),
+            families=dict(type="list", elements="str", choices=list(FAMILIES), default=list(FAMILIES)),
+            include_loopback=dict(type="bool", default=True),
+            resolve_owners=dict(type="bool", default=True),
+        ),
+        supports_check_mode=True,
+    )
+    try:
+        listening, method = gather(
+            protocols=module.params["protocols"],
+            families=module.params["families"],
+            include_loopback=module.params["include_loopback"],
+            resolve_owners=module.params["resolve_owners"],
+        )
+    except SocketsError as error:
+        module.fail_json(msg=str(error))
+    else:
+        module.exit_json(changed=False, method=method, ansible_facts={"portwarden_listening": listening})
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,293 @@
+#!/usr/bin/python
+# Copyright (c) 2026, portwarden maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: port_audit
+short_description: Compare listening sockets with the allowlist and report drift
+version_added: 0.1.0
+description:
+  - Compares every listening TCP socket and bound UDP socket on the host with the allowlist and returns the drift
+    in three lists - C(unexpected) (listening, not allowed), C(missing) (required, not listening) and
+    C(mismatched) (allowed port, wrong owner).
+  - Sockets come from O(listening) when given (the C(portwarden_listening) fact of
+    M(portwarden.hardening.listening_ports)), otherwise the module reads them itself with the same code as
+    M(portwarden.hardening.listening_ports) (netlink sock_diag, /proc as a fallback; Python standard library only).
+  - A socket is allowed when an entry has its protocol and a port range holding its port. The bind address is
+    not compared with the entry's C(sources); sources limit who may connect and are enforced by the firewall.
+  - A dual-stack C(::) socket (IPv6 wildcard with C(IPV6_V6ONLY) off) is reachable over IPv4 too and is reported
+    with C(exposed_families=[ipv4, ipv6]); an IPv6-only C(::) socket over IPv6 only.
+  - Loopback sockets are not exposure; with O(ignore_loopback) they are neither unexpected nor mismatched, and do not
+    satisfy a C(required) entry (a required port listening on loopback only is reported missing, saying so).
+  - Owner rules - when every entry that allows a socket names a C(process) and none matches the owner, the socket
+    is mismatched. C(process) matches the process name (also when the kernel truncated it to 15 characters), the
+    command (C(/usr/sbin/sshd) or C(sshd)), or, when it ends in C(.service) or C(.socket), the systemd unit.
+    A socket whose owner cannot be found (for example one owned from another PID namespace) cannot prove the match
+    and is mismatched with the reason C(owner unknown).
+  - Severity - C(critical) for an unexpected listener on a known legacy-service port (echo, discard, systat,
+    daytime, qotd, chargen, ftp, telnet, time, tftp/udp, finger, rpcbind, rexec, rlogin, rsh, talk, ntalk,
+    uucp); C(high) for any other unexpected listener or wrong owner on a wildcard address; C(medium) on a specific
+    address, for an unknown owner, and for a missing required port.
+  - Each finding lists the controls it maps to - CIS Benchmark "Ensure only approved services are listening on a
+    network interface" and "Ensure firewall rules exist for all open ports", NIST SP 800-53 CM-7 and SC-7(5), and
+    the DISA STIG PPSM requirement (SRG-OS-000096-GPOS-00050); a missing required port maps to NIST SP 800-53 CM-6.
+  - The module never changes the host; C(changed) is always C(false).
+author:
+  - portwarden maintainers (@portwarden)
+extends_documentation_fragment:
+  - portwarden.hardening._allowlist
+attributes:
+  check_mode:
+    description: Can run in check mode and return the same result as without it.
+    support: full
+  diff_mode:
+    description: Returns no diff; the module changes nothing.
+    support: none
+  idempotent:
+    description: Running it again against the same sockets returns the same result and never reports a change.
+    support: full
+options:
+  listening:
+    description:
+      - Socket items to audit, as returned by M(portwarden.hardening.listening_ports) in C(portwarden_listening).
+      - Each item needs C(protocol), C(address) and C(port); C(family) and C(exposure) are derived from the address
+        when absent.
+      - When omitted, the module gathers the sockets itself.
+    type: list
+    elements: dict
+  ignore_loopback:
+    description:
+      - Leave sockets bound to loopback addresses out of the audit.
+      - Set to V(false) to report loopback listeners that are not in the allowlist too.
+    type: bool
+    default: true
+  fail_on_drift:
+    description:
+      - Fail the task when there is drift (after exceptions), with a message summarising it. The result still
+        carries every field, so a registered result can be reported on.
+    type: bool
+    default: false
+  exceptions:
+    description:
+      - Accepted deviations. A finding that an exception covers is returned in RV(accepted), not in RV(drift).
+      - An exception is valid through its C(expires) day; from the day after, the finding is drift again and its
+        reason says which exception expired.
+      - Each entry is a mapping with C(port) (as in the allowlist), C(proto) (default C(tcp)), optional C(address)
+        (the exact bind address; default any), optional C(process) (matched like an allowlist entry's), C(reason)
+        and C(owner) (both required), and optional C(expires) (a date, C(YYYY-MM-DD)).
+      - An exception covers a missing required port when its ports overlap the entry's.
+    type: list
+    elements: raw
+    default: []
+notes:
+  - Reading the owners of other users' sockets needs root; run with C(become=true) or owners are unknown and every
+    entry with a C(process) reports a mismatch.
+seealso:
+  - module: portwarden.hardening.listening_ports
+"""
+
+EXAMPLES = r"""
+- name: Audit the host against the allowlist
+  portwarden.hardening.port_audit:
+    allowlist:
+      - port: 22
+        process: sshd
+        required: true
+        comment: SSH from the bastion
+      - port: https
+      - port: "8000-8100"
+      - port: 123
+        proto: udp
+  register: audit
+
+- name: Show what drifted
+  ansible.builtin.debug:
+    msg: "{{ audit.summary.findings }} findings: {{ audit.drift.unexpected | map(attribute='reason') | list }}"
+
+- name: Audit the gathered facts, accept a known deviation until it expires, and fail on the rest
+  portwarden.hardening.port_audit:
+    allowlist: "{{ portwarden_allowlist }}"
+    listening: "{{ portwarden_listening }}"
+    exceptions:
+      - port: 9100
+        address: 10.0.0.5
+        process: node_exporter
+        reason: Monitoring agent awaiting firewall change CHG-1234
+        owner: platform-team
+        expires: "2026-06-30"
+    fail_on_drift: true
+"""
+
+RETURN = r"""
+compliant:
+  description: True when there is no drift (findings covered by an active exception do not count).
+  returned: success
+  type: bool
+  sample: false
+drift:
+  description:
+    - The findings. Socket findings carry every field of the socket item (C(protocol), C(family), C(address),
+      C(interface), C(port), C(v6only), C(exposure), C(dual_stack), C(inode), C(pid), C(pids), C(process),
+      C(cmdline), C(user), C(uid), C(unit)) plus C(reason), C(severity) (C(critical), C(high) or C(medium)),
+      C(controls), C(exposed_families) and C(allowlist_entry) (the normalised entry involved, or null).
+    - Missing findings carry C(protocol), C(port) and C(ports) of the entry, C(process), C(reason), C(severity),
+      C(controls) and C(allowlist_entry).
+    - A finding whose exception expired also has C(exception) and C(exception_expired=true).
+  returned: success
+  type: dict
+  contains:
+    unexpected:
+      description: Listening sockets that no allowlist entry allows.
+      type: list
+      elements: dict
+    missing:
+      description: Required entries with nothing listening on any of their ports.
+      type: list
+      elements: dict
+    mismatched:
+      description: Allowed sockets whose owner is not the expected process, or unknown.
+      type: list
+      elements: dict
+  sample:
+    unexpected:
+      - protocol: tcp
+        family: ipv6
+        address: "::"
+        port: 23
+        exposure: wildcard
+        dual_stack: true
+        v6only: false
+        interface: null
+        inode: 48213
+        pid: 911
+        pids: [911]
+        process: inetd
+        cmdline: /usr/sbin/inetd
+        user: root
+        uid: 0
+        unit: inetd.service
+        severity: critical
+        reason: "23/tcp is not in the allowlist; inetd (pid 911) listens on all IPv6 and, dual-stack, all IPv4
+          addresses (::); port of the legacy service telnet"
+        exposed_families: [ipv4, ipv6]
+        allowlist_entry: null
+        controls:
+          - "CIS Benchmark: Ensure only approved services are listening on a network interface"
+          - "CIS Benchmark: Ensure firewall rules exist for all open ports"
+          - "NIST SP 800-53 CM-7: Least Functionality"
+          - "NIST SP 800-53 SC-7(5): Boundary Protection | Deny by Default - Allow by Exception"
+          - "DISA STIG SRG-OS-000096-GPOS-00050: restrict ports, protocols and services to those in the PPSM CAL"
+    missing: []
+    mismatched: []
+accepted:
+  description:
+    - Findings covered by an active exception, each with C(kind) (C(unexpected), C(missing) or C(mismatched)) and
+      C(exception) (the normalised exception - C(port), C(proto), C(address), C(process), C(reason), C(owner),
+      C(expires)).
+  returned: success
+  type: list
+  elements: dict
+  sample: []
+summary:
+  description:
+    - Counts - C(unexpected), C(missing), C(mismatched), C(findings) (their sum), C(critical), C(high), C(medium),
+      C(accepted), C(expired_exceptions) (findings whose exception expired), C(unused_exceptions) (exceptions that
+      matched nothing), C(audited) (sockets audited after leaving out loopback) and C(allowlist_entries).
+  returned: success
+  type: dict
+  sample:
+    unexpected: 1
+    missing: 0
+    mismatched: 0
+    findings: 1
+    critical: 1
+    high: 0
+    medium: 0
+    accepted: 0
+    expired_exceptions: 0
+    unused_exceptions: 0
+    audited: 4
+    allowlist_entries: 3
+listening:
+  description: Every socket item the audit looked at, loopback ones included (see O(ignore_loopback)).
+  returned: success
+  type: list
+  elements: dict
+  sample:
+    - {protocol: tcp, family: ipv4, address: 0.0.0.0, port: 22, exposure: wildcard, process: sshd}
+listening_count:
+  description: Number of socket items in RV(listening).
+  returned: success
+  type: int
+  sample: 6
+method:
+  description: Where the sockets came from - C(netlink) or C(procfs) when gathered, C(given) when O(listening) was passed.
+  returned: success
+  type: str
+  sample: netlink
+msg:
+  description: One line for humans - C(compliant), or the drift counts by kind and severity.
+  returned: always
+  type: str
+  sample: "drift: 1 unexpected, 0 missing, 0 mismatched (1 critical)"
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.portwarden.hardening.plugins.module_utils._allowlist import (
+    AllowlistError,
+    parse_allowlist,
+)
+from ansible_collections.portwarden.hardening.plugins.module_utils._audit_exceptions import parse_exceptions
+from ansible_collections.portwarden.hardening.plugins.module_utils._drift import (
+    ListeningError,
+    compute_drift,
+    normalise_listening,
+    one_line,
+)
+from ansible_collections.portwarden.hardening.plugins.module_utils._sockets import (
+    SocketsError,
+    gather,
+)
+
+
+def run(params: dict) -> dict:
+    """The audit without AnsibleModule: parse, gather when needed, compare. Raises ValueError subclasses."""
+    allowlist = parse_allowlist(params["allowlist"], var_name="allowlist")
+    exceptions = parse_exceptions(params["exceptions"], var_name="exceptions")
+    if params["listening"] is None:
+        listening, method = gather()
+    else:
+        listening, method = params["listening"], "given"
+    listening = normalise_listening(listening)
+    result = compute_drift(allowlist, listening, exceptions, ignore_loopback=params["ignore_loopback"])
+    result.update(listening=listening, listening_count=len(listening), method=method, msg=one_line(result))
+    return result
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            allowlist=dict(type="list", elements="raw", required=True),
+            listening=dict(type="list", elements="dict"),
+            ignore_loopback=dict(type="bool", default=True),
+            fail_on_drift=dict(type="bool", default=False),
+            exceptions=dict(type="list", elements="raw", default=[]),
+        ),
+        supports_check_mode=True,
+    )
+    try:
+        result = run(module.params)
+    except (AllowlistError, ListeningError, SocketsError) as error:
+        module.fail_json(msg=str(error))
+    else:
+        if module.params["fail_on_drift"] and not result["compliant"]:
+            module.fail_json(changed=False, **result)
+        module.exit_json(changed=False, **result)
+
+
+if __name__ == "__main__":
+    main()

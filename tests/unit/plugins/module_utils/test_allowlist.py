@@ -1,0 +1,279 @@
+# Copyright (c) 2026, portwarden maintainers
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.portwarden.hardening.plugins.module_utils._allowlist import (
+    AllowlistError,
+    merge_ranges,
+    parse_allowlist,
+    parse_port_ranges,
+    ranges_contain,
+)
+
+
+def one(raw: dict) -> dict:
+    return parse_allowlist([raw])[0]
+
+
+@pytest.mark.parametrize(
+    "port, proto, written, ports",
+    [
+        (22, "tcp", 22, [[22, 22]]),
+        ("22", "tcp", 22, [[22, 22]]),
+        (" 443 ", "tcp", 443, [[443, 443]]),
+        (1, "tcp", 1, [[1, 1]]),
+        (65535, "udp", 65535, [[65535, 65535]]),
+        ("8000-8100", "tcp", "8000-8100", [[8000, 8100]]),
+        ("53-53", "udp", "53-53", [[53, 53]]),
+        ("ssh", "tcp", "ssh", [[22, 22]]),
+        ("HTTPS", "tcp", "https", [[443, 443]]),
+        ("domain", "udp", "domain", [[53, 53]]),
+        ("ntp", "udp", "ntp", [[123, 123]]),
+        ("syslog", "udp", "syslog", [[514, 514]]),
+        ("shell", "tcp", "shell", [[514, 514]]),
+        ("postgres", "tcp", "postgres", [[5432, 5432]]),
+    ],
+)
+def test_port_forms_are_normalised(port, proto, written, ports):
+    entry = one({"port": port, "proto": proto})
+    assert entry["port"] == written
+    assert entry["ports"] == ports
+    assert entry["proto"] == proto
+
+
+def test_entry_has_the_contract_shape_and_defaults():
+    entry = one({"port": 22})
+    assert entry == {
+        "index": 0,
+        "label": "22/tcp",
+        "port": 22,
+        "ports": [[22, 22]],
+        "proto": "tcp",
+        "sources": None,
+        "process": None,
+        "required": False,
+        "comment": None,
+    }
+
+
+def test_full_entry_is_normalised():
+    entry = one({
+        "port": 22,
+        "proto": "TCP",
+        "sources": ["192.0.2.7/24", "2001:db8::1/32", "192.0.2.0/25", " 198.51.100.4 "],
+        "process": "sshd",
+        "required": True,
+        "comment": "SSH from the bastion",
+    })
+    assert entry["label"] == "22/tcp (SSH from the bastion)"
+    assert entry["proto"] == "tcp"
+    # Host bits dropped, a covered network collapsed, a bare address made a /32, sorted.
+    assert entry["sources"] == {"ipv4": ["192.0.2.0/24", "198.51.100.4/32"], "ipv6": ["2001:db8::/32"]}
+    assert entry["process"] == "sshd"
+    assert entry["required"] is True
+
+
+def test_single_source_string_is_one_network():
+    assert one({"port": 22, "sources": "2001:db8::/64"})["sources"] == {"ipv4": [], "ipv6": ["2001:db8::/64"]}
+
+
+def test_index_and_label_follow_the_list():
+    entries = parse_allowlist([{"port": 22}, {"port": "ssh", "proto": "tcp", "comment": "again"}, {"port": "60000-60010", "proto": "udp"}])
+    assert [e["index"] for e in entries] == [0, 1, 2]
+    assert [e["label"] for e in entries] == ["22/tcp", "ssh/tcp (again)", "60000-60010/udp"]
+
+
+@pytest.mark.parametrize("raw", [[], ()])
+def test_empty_allowlist_is_valid(raw):
+    assert parse_allowlist(raw) == []
+
+
+# Every bad-input class from the issue: (entry, field, text the message must contain).
+BAD_ENTRIES = [
+    # port outside 1-65535
+    ({"port": 0}, "port", "port 0 is outside 1-65535"),
+    ({"port": 65536}, "port", "port 65536 is outside 1-65535"),
+    ({"port": -22}, "port", "port -22 is outside 1-65535"),
+    ({"port": "70000"}, "port", 'port "70000" is outside 1-65535'),
+    ({"port": "0-100"}, "port", 'port "0-100" is outside 1-65535'),
+    ({"port": "100-65536"}, "port", 'port "100-65536" is outside 1-65535'),
+    # reversed range
+    ({"port": "8100-8000"}, "port", 'range "8100-8000" is reversed: write "8000-8100"'),
+    # unknown protocol
+    ({"port": 22, "proto": "icmp"}, "proto", 'proto: unknown protocol "icmp"'),
+    ({"port": 22, "proto": "tcp/udp"}, "proto", 'unknown protocol "tcp/udp"'),
+    ({"port": 22, "proto": 6}, "proto", "proto: must be \"tcp\" or \"udp\", got an integer 6"),
+    # bad CIDR
+    ({"port": 22, "sources": ["10.0.0.300/24"]}, "sources[1]", 'sources[1]: "10.0.0.300/24" is not an IPv4 or IPv6'),
+    ({"port": 22, "sources": ["192.0.2.0/24", "192.0.2.0/33"]}, "sources[2]", 'sources[2]: "192.0.2.0/33"'),
+    ({"port": 22, "sources": ["2001:db8::/129"]}, "sources[1]", '"2001:db8::/129" is not an IPv4 or IPv6'),
+    ({"port": 22, "sources": ["bastion.example.com"]}, "sources[1]", '"bastion.example.com" is not an IPv4 or IPv6'),
+    ({"port": 22, "sources": ["fe80::1%eth0"]}, "sources[1]", "zone index"),
+    ({"port": 22, "sources": [167772160]}, "sources[1]", "got an integer 167772160, not an IPv4/IPv6 network"),
+    ({"port": 22, "sources": []}, "sources", "must not be an empty list"),
+    ({"port": 22, "sources": {"ipv4": ["192.0.2.0/24"]}}, "sources", "must be a list of IPv4/IPv6 networks, got a mapping"),
+    # unknown service name, and one not defined for the protocol
+    ({"port": "ssh2"}, "port", 'unknown service name "ssh2" (did you mean "ssh"?)'),
+    ({"port": "sftp"}, "port", 'SFTP runs inside SSH: write "ssh" or 22'),
+    ({"port": "dns", "proto": "udp"}, "port", 'the IANA name for DNS is "domain"'),
+    ({"port": "no-such-service"}, "port", 'unknown service name "no-such-service"'),
+    ({"port": "exec", "proto": "udp"}, "port", 'service "exec" has no udp port (it is 512/tcp)'),
+    ({"port": "redis", "proto": "udp"}, "port", 'service "redis" has no udp port'),
+    # unknown keys
+    ({"port": 22, "protocol": "tcp"}, "protocol", 'unknown key "protocol" (did you mean "proto"?)'),
+    ({"port": 22, "source": ["192.0.2.0/24"]}, "source", 'unknown key "source" (did you mean "sources"?)'),
+    ({"port": 22, "state": "present"}, "state", 'unknown key "state"; allowed keys: port, proto, sources'),
+    # wrong types: a boolean is not a port, "2 2" is not a port, a float is not a port
+    ({"port": True}, "port", "true is a boolean, not a port"),
+    ({"port": False}, "port", "false is a boolean, not a port"),
+    ({"port": "2 2"}, "port", '"2 2" is not a port number, a range "a-b" or a service name'),
+    ({"port": "8000 - 8100"}, "port", 'is not a port number, a range "a-b" or a service name'),
+    ({"port": 22.0}, "port", "22.0 is a float, not a port number"),
+    ({"port": "22/tcp"}, "port", '"22/tcp" is not a port number'),
+    ({"port": [22, 23]}, "port", "got a list"),
+    ({"port": {"from": 1}}, "port", "got a mapping"),
+    # "20:21" as a string: the quoted form of a YAML 1.1 sexagesimal (unquoted it is 1221)
+    ({"port": "20:21"}, "port", '"20:21" is not a port range: write "20-21"'),
+    ({"port": None}, "port", 'missing required key "port"'),
+    ({"comment": "no port"}, "port", 'missing required key "port"'),
+    ({"port": 22, "required": "yes"}, "required", 'required: must be true or false, got a string "yes"'),
+    ({"port": 22, "required": 1}, "required", "required: must be true or false, got an integer 1"),
+    ({"port": 22, "process": ""}, "process", "process: must not be empty"),
+    ({"port": 22, "process": ["sshd"]}, "process", "process: must be a string, got a list"),
+    ({"port": 22, "comment": 2024}, "comment", "comment: must be a string, got an integer 2024"),
+    ({"port": 22, "comment": "line\nbreak"}, "comment", "control character"),
+]
+
+
+@pytest.mark.parametrize("raw, field, text", BAD_ENTRIES)
+def test_bad_entry_is_rejected_naming_entry_and_field(raw, field, text):
+    allowlist = [{"port": 80}, {"port": 443}, raw]
+    with pytest.raises(AllowlistError) as caught:
+        parse_allowlist(allowlist)
+    message = str(caught.value)
+    assert message.startswith("portwarden_allowlist entry #3")
+    assert text in message
+    assert caught.value.index == 2
+    assert caught.value.field == field
+
+
+def test_message_names_the_port_as_written():
+    with pytest.raises(AllowlistError) as caught:
+        parse_allowlist([{"port": 22}, {"port": 80}, {"port": "ssh2"}])
+    assert str(caught.value) == 'portwarden_allowlist entry #3 (port: "ssh2"): unknown service name "ssh2" (did you mean "ssh"?)'
+
+
+def test_message_names_the_comment_too():
+    with pytest.raises(AllowlistError) as caught:
+        parse_allowlist([{"port": 22, "proto": "tpc", "comment": "SSH from the bastion"}])
+    assert str(caught.value).startswith('portwarden_allowlist entry #1 (port: 22, comment: "SSH from the bastion"): proto:')
+
+
+def test_every_bad_entry_is_reported_at_once():
+    with pytest.raises(AllowlistError) as caught:
+        parse_allowlist([{"port": 0}, {"port": 22}, {"port": 22, "proto": "icmp", "sources": ["x"]}])
+    assert len(caught.value.errors) == 3
+    assert caught.value.errors[0].startswith("portwarden_allowlist entry #1")
+    assert caught.value.errors[1].startswith("portwarden_allowlist entry #3") and "proto" in caught.value.errors[1]
+    assert caught.value.errors[2].startswith("portwarden_allowlist entry #3") and "sources[1]" in caught.value.errors[2]
+    assert caught.value.index == 0
+
+
+def test_var_name_appears_in_messages():
+    with pytest.raises(AllowlistError, match=r"^allowlist entry #1 \(port: 0\)"):
+        parse_allowlist([{"port": 0}], var_name="allowlist")
+
+
+@pytest.mark.parametrize(
+    "raw, text",
+    [
+        ("22", 'must be a list of entries, got a string "22"'),
+        ({"port": 22}, "got a mapping; write each entry as a list item"),
+        (None, "must be a list of entries, got null"),
+        (22, "must be a list of entries, got an integer 22"),
+        (True, "must be a list of entries, got a boolean true"),
+    ],
+)
+def test_non_list_is_rejected(raw, text):
+    with pytest.raises(AllowlistError) as caught:
+        parse_allowlist(raw)
+    assert str(caught.value).startswith("portwarden_allowlist must be a list")
+    assert text in str(caught.value)
+    assert caught.value.index is None
+
+
+@pytest.mark.parametrize("item, text", [(22, "got an integer 22"), ("port: 22", 'got a string "port: 22"'), ([22], "got a list"), (None, "got null")])
+def test_entry_that_is_not_a_mapping_is_rejected(item, text):
+    with pytest.raises(AllowlistError) as caught:
+        parse_allowlist([{"port": 22}, item])
+    assert str(caught.value).startswith("portwarden_allowlist entry #2: must be a mapping")
+    assert text in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "ranges, merged",
+    [
+        ([], []),
+        ([[22, 22]], [[22, 22]]),
+        ([[5, 10], [1, 3]], [[1, 3], [5, 10]]),
+        ([[1, 5], [6, 8]], [[1, 8]]),
+        ([[1, 5], [3, 8], [20, 30], [25, 26]], [[1, 8], [20, 30]]),
+        ([(80, 80), (443, 443), (81, 81)], [[80, 81], [443, 443]]),
+        ([22, 23, [24, 30]], [[22, 30]]),
+        ([[1, 65535], [22, 22]], [[1, 65535]]),
+    ],
+)
+def test_merge_ranges(ranges, merged):
+    assert merge_ranges(ranges) == merged
+
+
+@pytest.mark.parametrize("ranges", [[[5, 1]], [[True, 5]], [[1, 2, 3]], ["22"], [[1.0, 2]]])
+def test_merge_ranges_rejects_bad_items(ranges):
+    with pytest.raises(ValueError):
+        merge_ranges(ranges)
+
+
+@pytest.mark.parametrize(
+    "port, expected",
+    [(0, False), (1, True), (10, True), (11, False), (19, False), (20, True), (25, True), (30, True), (31, False), (65535, False)],
+)
+def test_ranges_contain(port, expected):
+    assert ranges_contain([[1, 10], [20, 30]], port) is expected
+
+
+def test_ranges_contain_empty():
+    assert ranges_contain([], 22) is False
+
+
+@pytest.mark.parametrize(
+    "values, merged",
+    [
+        ([22, "80", "8000-8100", [8101, 8200]], [[22, 22], [80, 80], [8000, 8200]]),
+        (["443", 443, "440-445"], [[440, 445]]),
+        ([], []),
+    ],
+)
+def test_parse_port_ranges(values, merged):
+    assert parse_port_ranges(values) == merged
+
+
+@pytest.mark.parametrize(
+    "values, text",
+    [
+        ("22", "must be a list of ports or ranges"),
+        ([True], "item #1: true is a boolean"),
+        ([22, "2 2"], 'item #2: "2 2" is not a port number or a range'),
+        (["ssh"], 'item #1: "ssh" is not a port number or a range'),
+        (["20:21"], 'write "20-21"'),
+        ([[10, 5]], "item #1: range [10, 5] is reversed"),
+        ([[0, 5]], "item #1: port 0 is outside"),
+        ([[1, 2, 3]], "is not a [lo, hi] pair"),
+    ],
+)
+def test_parse_port_ranges_rejects(values, text):
+    with pytest.raises(AllowlistError) as caught:
+        parse_port_ranges(values)
+    assert text in str(caught.value)

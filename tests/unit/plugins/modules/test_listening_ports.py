@@ -1,0 +1,103 @@
+# Copyright (c) 2026, portwarden maintainers
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The listening_ports module: options, facts, errors and check mode."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+
+import pytest
+import yaml
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.portwarden.hardening.plugins.module_utils import _sockets
+from ansible_collections.portwarden.hardening.plugins.modules import listening_ports
+
+ITEM = {
+    "protocol": "tcp", "family": "ipv4", "address": "0.0.0.0", "interface": None, "port": 22, "v6only": None,
+    "exposure": "wildcard", "dual_stack": False, "inode": 7, "pid": 1, "pids": [1], "process": "sshd",
+    "cmdline": "sshd -D", "user": "root", "uid": 0, "unit": "ssh.service",
+}
+
+
+def run_module(capsys, args: dict) -> dict:
+    with patch_module_args(args):
+        with pytest.raises(SystemExit):
+            listening_ports.main()
+    return json.loads(capsys.readouterr().out)
+
+
+@pytest.fixture
+def recorded(monkeypatch):
+    calls = []
+
+    def fake_gather(**kwargs):
+        calls.append(kwargs)
+        return [dict(ITEM)], "netlink"
+
+    monkeypatch.setattr(listening_ports, "gather", fake_gather)
+    return calls
+
+
+@pytest.mark.parametrize("args, expected", [
+    ({}, {"protocols": ["tcp", "udp"], "families": ["ipv4", "ipv6"], "include_loopback": True, "resolve_owners": True}),
+    ({"protocols": ["udp"], "families": ["ipv6"], "include_loopback": False, "resolve_owners": False},
+     {"protocols": ["udp"], "families": ["ipv6"], "include_loopback": False, "resolve_owners": False}),
+    ({"_ansible_check_mode": True},
+     {"protocols": ["tcp", "udp"], "families": ["ipv4", "ipv6"], "include_loopback": True, "resolve_owners": True}),
+])
+def test_options_reach_gather_and_facts_come_back(capsys, recorded, args, expected):
+    result = run_module(capsys, args)
+    assert recorded == [expected]
+    assert result["changed"] is False and result["method"] == "netlink"
+    assert result["ansible_facts"] == {"portwarden_listening": [ITEM]}
+    assert "failed" not in result
+
+
+@pytest.mark.parametrize("args, message", [
+    ({"protocols": ["tcp", "sctp"]}, "sctp"),
+    ({"families": ["inet"]}, "inet"),
+    ({"include_loopback": "maybe"}, "include_loopback"),
+    ({"bogus": 1}, "bogus"),
+])
+def test_bad_options_fail_and_name_the_value(capsys, recorded, args, message):
+    result = run_module(capsys, args)
+    assert result["failed"] is True and message in result["msg"]
+    assert recorded == []
+
+
+def test_source_errors_become_a_failure_message(capsys, monkeypatch):
+    def failing(**_kwargs):
+        raise _sockets.SocketsError("cannot read the socket table for tcp/ipv4: [Errno 2] No such file")
+
+    monkeypatch.setattr(listening_ports, "gather", failing)
+    result = run_module(capsys, {})
+    assert result["failed"] is True
+    assert result["msg"] == "cannot read the socket table for tcp/ipv4: [Errno 2] No such file"
+
+
+def test_return_documentation_matches_the_items():
+    returned = yaml.safe_load(listening_ports.RETURN)
+    documented = returned["ansible_facts"]["contains"]["portwarden_listening"]["contains"]
+    assert list(documented) == list(ITEM)
+    assert list(returned["ansible_facts"]["sample"]["portwarden_listening"][0]) == list(ITEM)
+    options = yaml.safe_load(listening_ports.DOCUMENTATION)["options"]
+    assert options["protocols"]["choices"] == list(_sockets.PROTOCOLS)
+    assert options["families"]["choices"] == list(_sockets.FAMILIES)
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/net"), reason="needs Linux /proc")
+def test_real_run_reports_a_socket_this_test_holds(capsys):
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        inode = os.fstat(listener.fileno()).st_ino
+        result = run_module(capsys, {"protocols": ["tcp"], "families": ["ipv4"]})
+        port = listener.getsockname()[1]
+    mine = [item for item in result["ansible_facts"]["portwarden_listening"] if item["inode"] == inode]
+    assert result["method"] in ("netlink", "procfs")
+    assert mine == [dict(mine[0], protocol="tcp", family="ipv4", address="127.0.0.1", port=port, exposure="loopback",
+                         pid=os.getpid(), pids=[os.getpid()])]
+    assert list(mine[0]) == list(ITEM)

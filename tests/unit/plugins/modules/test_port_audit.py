@@ -1,0 +1,144 @@
+# Copyright (c) 2026, portwarden maintainers
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.portwarden.hardening.plugins.module_utils._sockets import SocketsError
+from ansible_collections.portwarden.hardening.plugins.modules import port_audit
+
+SSH = {"protocol": "tcp", "family": "ipv4", "address": "0.0.0.0", "port": 22, "exposure": "wildcard", "process": "sshd"}
+TELNET = {"protocol": "tcp", "family": "ipv6", "address": "::", "port": 23, "exposure": "wildcard", "dual_stack": True,
+          "v6only": False, "process": "inetd"}
+RESOLVER = {"protocol": "udp", "family": "ipv4", "address": "127.0.0.53", "port": 53, "exposure": "loopback",
+            "process": "systemd-resolve"}
+
+
+def run_module(capsys, args):
+    with patch_module_args(args), pytest.raises(SystemExit) as caught:
+        port_audit.main()
+    result = json.loads(capsys.readouterr().out)
+    return caught.value.code, result
+
+
+def test_compliant_with_given_listening(capsys):
+    code, result = run_module(capsys, {"allowlist": [{"port": 22, "process": "sshd", "required": True}],
+                                       "listening": [SSH, RESOLVER]})
+    assert code == 0
+    assert result["changed"] is False
+    assert result["compliant"] is True
+    assert result["method"] == "given"
+    assert result["listening_count"] == 2 and len(result["listening"]) == 2
+    assert result["summary"]["audited"] == 1
+    assert result["msg"] == "compliant"
+
+
+def test_drift_is_returned_without_failing_by_default(capsys):
+    code, result = run_module(capsys, {"allowlist": [{"port": 22}], "listening": [SSH, TELNET]})
+    assert code == 0
+    assert result["compliant"] is False
+    [finding] = result["drift"]["unexpected"]
+    assert finding["port"] == 23 and finding["severity"] == "critical"
+    assert finding["exposed_families"] == ["ipv4", "ipv6"]
+
+
+def test_fail_on_drift_fails_with_a_summary_and_keeps_the_data(capsys):
+    code, result = run_module(capsys, {"allowlist": [{"port": 22}], "listening": [SSH, TELNET], "fail_on_drift": True})
+    assert code == 1
+    assert result["failed"] is True and result["changed"] is False
+    assert result["msg"] == "drift: 1 unexpected, 0 missing, 0 mismatched (1 critical)"
+    assert result["drift"]["unexpected"][0]["port"] == 23
+
+
+def test_fail_on_drift_passes_when_compliant(capsys):
+    code, result = run_module(capsys, {"allowlist": [{"port": 22}, {"port": 23}], "listening": [SSH, TELNET],
+                                       "fail_on_drift": True})
+    assert code == 0 and result["compliant"] is True
+
+
+def test_ignore_loopback_false_reports_loopback(capsys):
+    _code, result = run_module(capsys, {"allowlist": [{"port": 22}], "listening": [SSH, RESOLVER], "ignore_loopback": False})
+    assert [f["port"] for f in result["drift"]["unexpected"]] == [53]
+
+
+def test_exceptions_are_reported_as_accepted(capsys):
+    exceptions = [{"port": 23, "reason": "Decommissioning", "owner": "ops", "expires": "2999-01-01"}]
+    _code, result = run_module(capsys, {"allowlist": [{"port": 22}], "listening": [SSH, TELNET], "exceptions": exceptions,
+                                        "fail_on_drift": True})
+    assert result["compliant"] is True
+    assert result["accepted"][0]["exception"]["owner"] == "ops"
+
+
+def test_expired_exception_fails_with_fail_on_drift(capsys):
+    exceptions = [{"port": 23, "reason": "Decommissioning", "owner": "ops", "expires": "2000-01-01"}]
+    code, result = run_module(capsys, {"allowlist": [{"port": 22}], "listening": [SSH, TELNET], "exceptions": exceptions,
+                                       "fail_on_drift": True})
+    assert code == 1
+    assert "expired on 2000-01-01" in result["drift"]["unexpected"][0]["reason"]
+
+
+@pytest.mark.parametrize(
+    "args, text",
+    [
+        ({"allowlist": [{"port": 22}, {"port": "ssh2"}]}, 'allowlist entry #2 (port: "ssh2"): unknown service name "ssh2"'),
+        ({"allowlist": [{"port": True}]}, "allowlist entry #1 (port: true): true is a boolean, not a port"),
+        ({"allowlist": [{"port": 22, "proto": "icmp"}]}, 'unknown protocol "icmp"'),
+        ({"allowlist": [{"port": 22, "sources": ["10.0.0.300/8"]}]}, 'sources[1]: "10.0.0.300/8"'),
+        ({"allowlist": [{"port": 22, "protocol": "tcp"}]}, 'unknown key "protocol"'),
+        ({"allowlist": [22]}, "allowlist entry #1: must be a mapping"),
+        ({"allowlist": [{"port": 22}], "exceptions": [{"port": 23, "owner": "ops"}]}, "exceptions entry #1 (port: 23): reason: is required"),
+        ({"allowlist": [{"port": 22}], "listening": [{"protocol": "tcp", "address": "x", "port": 1}]}, "listening item #1: address"),
+    ],
+)
+def test_bad_input_fails_naming_the_entry(capsys, monkeypatch, args, text):
+    def must_not_gather(*_args, **_kwargs):
+        raise AssertionError("the host was read although the input is bad")
+
+    monkeypatch.setattr(port_audit, "gather", must_not_gather)
+    code, result = run_module(capsys, args)
+    assert code == 1
+    assert text in result["msg"]
+    assert "Traceback" not in result["msg"] and "exception" not in result
+
+
+def test_gathers_itself_when_listening_is_omitted(capsys, monkeypatch):
+    calls = []
+
+    def fake_gather(*args, **kwargs):
+        calls.append((args, kwargs))
+        return [dict(SSH, inode=1), dict(TELNET, inode=2)], "netlink"
+
+    monkeypatch.setattr(port_audit, "gather", fake_gather)
+    _code, result = run_module(capsys, {"allowlist": [{"port": 22}]})
+    assert len(calls) == 1
+    assert result["method"] == "netlink"
+    assert result["summary"]["unexpected"] == 1
+
+
+def test_gather_error_fails_cleanly(capsys, monkeypatch):
+    def broken(*_args, **_kwargs):
+        raise SocketsError("neither netlink nor /proc/net could be read")
+
+    monkeypatch.setattr(port_audit, "gather", broken)
+    code, result = run_module(capsys, {"allowlist": [{"port": 22}]})
+    assert code == 1 and "could be read" in result["msg"]
+
+
+def test_check_mode_returns_the_same_result(capsys):
+    args = {"allowlist": [{"port": 22}], "listening": [SSH, TELNET]}
+    _code, normal = run_module(capsys, args)
+    _code, checked = run_module(capsys, dict(args, _ansible_check_mode=True))
+    assert checked["changed"] is False
+    assert checked["drift"] == normal["drift"] and checked["summary"] == normal["summary"]
+
+
+def test_real_gather_on_this_machine():
+    """The module's own gathering path runs against the test machine's kernel."""
+    result = port_audit.run({"allowlist": [], "listening": None, "exceptions": [], "ignore_loopback": True})
+    assert result["method"] in ("netlink", "procfs")
+    assert result["listening_count"] == len(result["listening"])
+    assert result["summary"]["unexpected"] == result["summary"]["audited"]
