@@ -54,7 +54,9 @@ lint: collection ## ansible-lint (production profile) and yamllint
 	@echo "== yamllint"
 	@yamllint -s .
 	@echo "== ansible-lint (production profile)"
-	@ansible-lint --profile production --offline -q
+	@# ansible-lint installs the collection under $$HOME/.ansible; a private HOME per
+	@# checkout keeps runs from different checkouts from linting each other's copy.
+	@mkdir -p .cache/lint-home && HOME=$(CURDIR)/.cache/lint-home ansible-lint --profile production --offline -q
 
 gates: collection ## galaxy-importer, antsibull docs/changelog lint, ansible-builder create
 	@scripts/gates.sh

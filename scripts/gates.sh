@@ -23,7 +23,10 @@ echo "== galaxy-importer"
 cfg=$(mktemp); trap 'rm -f "$cfg"' EXIT
 printf '[galaxy-importer]\nRUN_ANSIBLE_TEST = False\nRUN_ANSIBLE_LINT = True\nOFFLINE_ANSIBLE_LINT = True\nRUN_FLAKE8 = False\nCHECK_CHANGELOG = True\n' > "$cfg"
 # It writes importer_result.json into the working directory: keep that in .cache.
-(cd .cache && GALAXY_IMPORTER_CONFIG=$cfg python3 -m galaxy_importer.main "$root/$tarball") > .cache/galaxy-importer.log 2>&1 || {
+# A private HOME: ansible-lint inside the importer must see this tarball's content, not a
+# copy of the collection that another run left under ~/.ansible/collections.
+mkdir -p .cache/importer-home
+(cd .cache && HOME=$root/.cache/importer-home GALAXY_IMPORTER_CONFIG=$cfg python3 -m galaxy_importer.main "$root/$tarball") > .cache/galaxy-importer.log 2>&1 || {
   cat .cache/galaxy-importer.log; exit 1; }
 if grep -E '^(ERROR|WARNING)' .cache/galaxy-importer.log; then
   echo "galaxy-importer reported the problems above"; exit 1

@@ -1,0 +1,342 @@
+# Copyright (c) 2026, portwarden maintainers
+# SPDX-License-Identifier: GPL-3.0-or-later
+# This file is part of portwarden.hardening; it is private to the collection and may change without notice.
+"""A self-contained HTML fleet report for a drift-check run.
+
+One file that opens offline: inline CSS, inline SVG, no script, no font, no image, no
+link to anything. The Content-Security-Policy forbids every fetch, so a browser proves
+it: were anything external, it would be blocked, not loaded. Every value from a host is
+escaped; a cmdline is data, not markup.
+"""
+
+from __future__ import annotations
+
+import html
+
+from ansible_collections.portwarden.hardening.plugins.module_utils._reports import (
+    KINDS,
+    SEVERITIES,
+    all_findings,
+    entry_of,
+    exception_of,
+    exposed_listeners,
+    finding_label,
+    owner_text,
+    port_of,
+    port_sort_key,
+    protocol_of,
+)
+
+_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
+# Worst first: a matrix cell shows the worst thing about that port on that host.
+_CELL_ORDER = ("unexpected", "mismatched", "missing", "accepted", "ok")
+_CELL_TEXT = {"unexpected": "unexpected", "mismatched": "mismatch", "missing": "missing", "accepted": "accepted", "ok": "ok"}
+_COLOURS = {"critical": "#b91c1c", "high": "#ea580c", "medium": "#ca8a04"}
+
+_STYLE = """
+:root { color-scheme: light; --fg: #1f2933; --muted: #616e7c; --line: #d9e2ec; --bg: #ffffff; --panel: #f5f7fa; }
+* { box-sizing: border-box; }
+body { margin: 0; padding: 24px 32px; font: 14px/1.45 "DejaVu Sans", "Segoe UI", Helvetica, Arial, sans-serif;
+       color: var(--fg); background: var(--bg); }
+h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 17px; margin: 28px 0 10px; }
+.meta { color: var(--muted); margin: 0 0 16px; }
+.verdict { display: inline-block; padding: 2px 10px; border-radius: 4px; color: #fff; font-weight: bold; margin-left: 8px; }
+.verdict.pass { background: #15803d; } .verdict.fail { background: #b91c1c; }
+.cards { display: flex; flex-wrap: wrap; gap: 12px; }
+.card { background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: 10px 14px; min-width: 150px; }
+.card .n { font-size: 24px; font-weight: bold; } .card .l { color: var(--muted); }
+table { border-collapse: collapse; margin: 4px 0; }
+th, td { border: 1px solid var(--line); padding: 4px 8px; text-align: left; vertical-align: top; }
+th { background: var(--panel); }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td:first-child, th:first-child { white-space: nowrap; }
+.scroll { overflow-x: auto; max-width: 100%; }
+.sev, .st { display: inline-block; padding: 0 6px; border-radius: 3px; color: #fff; font-size: 12px; font-weight: bold; }
+.sev-critical { background: #b91c1c; } .sev-high { background: #ea580c; } .sev-medium { background: #ca8a04; }
+.st-compliant { background: #15803d; } .st-drift { background: #b91c1c; }
+.st-error, .st-unreachable { background: #52606d; }
+.matrix td { text-align: center; font-size: 12px; white-space: nowrap; }
+.matrix th.port { writing-mode: vertical-rl; transform: rotate(180deg); font-weight: normal; font-size: 12px; }
+.c-ok { background: #dcfce7; } .c-unexpected { background: #fecaca; font-weight: bold; }
+.c-mismatched { background: #fed7aa; } .c-missing { background: #e9d5ff; } .c-accepted { background: #e2e8f0; }
+.c-error { background: #e4e7eb; color: var(--muted); }
+abbr { text-decoration: none; border-bottom: 1px dotted var(--muted); cursor: help; }
+code { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 12px; }
+.muted { color: var(--muted); }
+footer { margin-top: 32px; color: var(--muted); font-size: 12px; }
+"""
+
+
+def _plural(count: int, one: str, many: str) -> str:
+    return "%d %s" % (count, one if count == 1 else many)
+
+
+def _e(value) -> str:
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def _status(status: str) -> str:
+    return '<span class="st st-%s">%s</span>' % (_e(status), _e(status))
+
+
+def _severity(severity) -> str:
+    if severity not in SEVERITIES:
+        return _e(severity or "")
+    return '<span class="sev sev-%s">%s</span>' % (severity, severity)
+
+
+def _cards(run) -> str:
+    summary = run["summary"]
+    cards = [
+        (summary["hosts"], "hosts audited"),
+        (summary["compliant"], "compliant"),
+        (summary["drift"], "drifting"),
+        (summary["error"] + summary["unreachable"], "could not be audited"),
+        (summary["findings"], "findings (%s)" % ", ".join(
+            "%d %s" % (summary["by_severity"][s], s) for s in SEVERITIES)),
+        (summary["accepted"], "accepted by exception"),
+    ]
+    return '<div class="cards">%s</div>' % "".join(
+        '<div class="card"><div class="n">%s</div><div class="l">%s</div></div>' % (_e(n), _e(label)) for n, label in cards)
+
+
+def _chart(run) -> str:
+    """Horizontal stacked bars: findings by severity per host."""
+    hosts = run["hosts"]
+    label_w, bar_w, row_h, top = 190, 460, 26, 30
+    height = top + row_h * max(len(hosts), 1) + 10
+    width = label_w + bar_w + 60
+    peak = max([record["summary"]["findings"] for record in hosts.values()] + [1])
+    parts = [
+        '<svg role="img" aria-labelledby="chart-title" width="%d" height="%d" viewBox="0 0 %d %d" '
+        'font-family="DejaVu Sans, sans-serif" font-size="12">' % (width, height, width, height),
+        '<title id="chart-title">Findings by severity per host</title>',
+    ]
+    x = label_w
+    for severity in SEVERITIES:
+        parts.append('<rect x="%d" y="6" width="12" height="12" fill="%s"/>' % (x, _COLOURS[severity]))
+        parts.append('<text x="%d" y="16">%s</text>' % (x + 16, severity))
+        x += 90
+    for row, (name, record) in enumerate(hosts.items()):
+        y = top + row * row_h
+        short = name if len(name) <= 28 else name[:27] + "\u2026"
+        parts.append('<text x="%d" y="%d" text-anchor="end">%s</text>' % (label_w - 8, y + 16, _e(short)))
+        summary = record["summary"]
+        if record["status"] in ("error", "unreachable"):
+            parts.append('<text x="%d" y="%d" fill="#52606d">%s</text>' % (label_w, y + 16, _e(record["status"])))
+            continue
+        if not summary["findings"]:
+            parts.append('<text x="%d" y="%d" fill="#15803d">compliant</text>' % (label_w, y + 16))
+            continue
+        x = float(label_w)
+        for severity in SEVERITIES:
+            count = summary[severity]
+            if not count:
+                continue
+            w = bar_w * count / peak
+            parts.append('<rect x="%.1f" y="%d" width="%.1f" height="%d" fill="%s"><title>%s: %d %s</title></rect>'
+                         % (x, y + 4, w, row_h - 8, _COLOURS[severity], _e(name), count, severity))
+            x += w
+        parts.append('<text x="%.1f" y="%d">%d</text>' % (x + 6, y + 16, summary["findings"]))
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _hosts_table(run) -> str:
+    rows = []
+    for name, record in run["hosts"].items():
+        s = record["summary"]
+        changes = record.get("changes")
+        if changes is None:
+            change_text = ""
+        elif changes.get("first_seen"):
+            change_text = "first run"
+        else:
+            bits = []
+            if changes.get("new"):
+                bits.append("%d new" % len(changes["new"]))
+            if changes.get("vanished"):
+                bits.append("%d vanished" % len(changes["vanished"]))
+            if changes.get("owner_changed"):
+                bits.append("%d owner changed" % len(changes["owner_changed"]))
+            change_text = ", ".join(bits) or "no change"
+        rows.append(
+            "<tr><td>%s</td><td>%s</td>%s<td class=\"num\">%s</td><td class=\"num\">%s</td><td>%s</td><td>%s</td></tr>" % (
+                _e(name), _status(record["status"]),
+                "".join('<td class="num">%d</td>' % s[key] for key in SEVERITIES + KINDS),
+                s["accepted"], "" if s["listeners"] is None else s["listeners"],
+                _e(record.get("method") or record.get("error") or ""), _e(change_text)))
+    titles = ("Host", "Status", "Critical", "High", "Medium", "Unexpected", "Missing", "Mismatched", "Accepted", "Listeners",
+              "Method / error", "Since last run")
+    head = "".join("<th>%s</th>" % title for title in titles)
+    return '<div class="scroll"><table id="hosts"><tr>%s</tr>%s</table></div>' % (head, "".join(rows))
+
+
+def _matrix_cells(record, ignore_loopback: bool) -> dict:
+    """{(proto, port): (state, [details])} for one host."""
+    cells = {}
+
+    def mark(item, state, detail):
+        key = (protocol_of(item), port_of(item))
+        old_state, details = cells.get(key, ("ok", []))
+        if _CELL_ORDER.index(state) < _CELL_ORDER.index(old_state):
+            old_state = state
+        cells[key] = (old_state, details + [detail])
+
+    for item in exposed_listeners(record, ignore_loopback) or []:
+        mark(item, "ok", "%s %s" % (finding_label("ok", item), owner_text(item)))
+    for kind in KINDS:
+        for item in record["drift"][kind]:
+            mark(item, kind, "%s: %s" % (item["id"], item.get("reason") or ""))
+    for item in record["accepted"]:
+        mark(item, "accepted", "%s: %s" % (item["id"], exception_of(item).get("reason") or ""))
+    return cells
+
+
+def _matrix(run) -> str:
+    ignore_loopback = run["options"]["ignore_loopback"]
+    per_host = {name: _matrix_cells(record, ignore_loopback) for name, record in run["hosts"].items()}
+    columns = sorted({key for cells in per_host.values() for key in cells},
+                     key=lambda key: (port_sort_key(key[1]), key[0]))
+    if not columns:
+        return '<p class="muted">No listener on any host.</p>'
+    head = "<tr><th>Host</th>%s</tr>" % "".join('<th class="port">%s/%s</th>' % (_e(port), _e(proto)) for proto, port in columns)
+    rows = []
+    for name, record in run["hosts"].items():
+        if record["status"] in ("error", "unreachable"):
+            rows.append('<tr><th>%s</th><td class="c-error" colspan="%d">%s: %s</td></tr>'
+                        % (_e(name), len(columns), _e(record["status"]), _e(record["error"])))
+            continue
+        cells = []
+        for key in columns:
+            if key not in per_host[name]:
+                cells.append("<td></td>")
+                continue
+            state, details = per_host[name][key]
+            cells.append('<td class="c-%s" title="%s">%s</td>' % (state, _e("\n".join(details)), _CELL_TEXT[state]))
+        rows.append("<tr><th>%s</th>%s</tr>" % (_e(name), "".join(cells)))
+    legend = ('<p class="muted">ok = listening and allowed; unexpected = listening, not allowed; mismatch = allowed port, '
+              'wrong owner or bind; missing = required, not listening; accepted = covered by an exception. '
+              'Hover a cell for details.</p>')
+    return '%s<div class="scroll"><table class="matrix" id="matrix">%s%s</table></div>' % (legend, head, "".join(rows))
+
+
+def _control_tags(run) -> dict:
+    """{control text: "C1"} in order of first appearance; the table shows the tag, a legend the text."""
+    tags = {}
+    for record in run["hosts"].values():
+        for item in all_findings(record):
+            for control in item.get("controls") or []:
+                tags.setdefault(str(control), "C%d" % (len(tags) + 1))
+    return tags
+
+
+def _findings(run) -> str:
+    tags = _control_tags(run)
+    counts = dict.fromkeys(tags, 0)
+    rows = []
+    for name, record in run["hosts"].items():
+        for item in all_findings(record):
+            entry = entry_of(item)
+            controls = [str(c) for c in item.get("controls") or []]
+            for control in controls:
+                counts[control] += 1
+            rows.append(
+                '<tr class="finding" id="%s"><td>%s</td><td>%s</td><td>%s</td><td><code>%s</code></td><td>%s</td>'
+                "<td>%s</td><td>%s</td></tr>" % (
+                    _e(("f-%s-%s" % (name, item["id"])).replace(" ", "_")), _e(name), _severity(item.get("severity")),
+                    _e(item["kind"]), _e(finding_label(item["kind"], item)),
+                    _e(owner_text(item) or ("entry " + entry["label"] if entry.get("label") else "")), _e(item.get("reason")),
+                    " ".join('<abbr title="%s">%s</abbr>' % (_e(c), tags[c]) for c in controls)))
+    if not rows:
+        return '<p class="muted">No drift: every host listens exactly as its allowlist declares.</p>'
+    head = "".join("<th>%s</th>" % h for h in ("Host", "Severity", "Kind", "Socket", "Owner / entry", "Reason", "Controls"))
+    legend = "".join('<tr><td>%s</td><td>%s</td><td class="num">%d</td></tr>' % (tag, _e(control), counts[control])
+                     for control, tag in tags.items())
+    return ('<div class="scroll"><table id="findings"><tr>%s</tr>%s</table></div>'
+            '<h2>Controls</h2><table id="controls"><tr><th>Tag</th><th>Control</th><th>Findings</th></tr>%s</table>'
+            % (head, "".join(rows), legend))
+
+
+def _accepted(run) -> str:
+    rows = []
+    for name, record in run["hosts"].items():
+        for item in record["accepted"]:
+            exception = exception_of(item)
+            rows.append("<tr><td>%s</td><td><code>%s</code></td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>" % (
+                _e(name), _e(finding_label(item.get("kind") or "unexpected", item)), _e(owner_text(item)),
+                _e(exception.get("reason")), _e(exception.get("owner")), _e(exception.get("expires") or "never")))
+    if not rows:
+        return ""
+    head = "".join("<th>%s</th>" % h for h in ("Host", "Socket", "Owner", "Reason", "Exception owner", "Expires"))
+    return '<h2>Accepted by exception</h2><div class="scroll"><table id="accepted"><tr>%s</tr>%s</table></div>' % (
+        head, "".join(rows))
+
+
+def _changes(run) -> str:
+    changes = run.get("changes")
+    if not changes:
+        return '<h2>Changes since the previous run</h2><p class="muted">No previous run to compare with.</p>'
+    items = []
+    for name, record in run["hosts"].items():
+        host = record.get("changes")
+        if not host:
+            continue
+        bits = []
+        for key, word in (("new", "new"), ("vanished", "vanished")):
+            for listener in host.get(key) or []:
+                bits.append("%s <code>%s</code>%s" % (word, _e(listener["id"]),
+                                                      " (%s)" % _e(listener["process"]) if listener.get("process") else ""))
+        for change in host.get("owner_changed") or []:
+            bits.append("owner of <code>%s</code> changed: %s \u2192 %s" % (_e(change["id"]), _e(change["before"]), _e(change["after"])))
+        for fid in host.get("new_findings") or []:
+            bits.append("new finding <code>%s</code>" % _e(fid))
+        for fid in host.get("resolved_findings") or []:
+            bits.append("resolved <code>%s</code>" % _e(fid))
+        if host.get("first_seen"):
+            bits.insert(0, "first time in a run")
+        if bits:
+            items.append("<li><b>%s</b>: %s</li>" % (_e(name), "; ".join(bits)))
+    for name in changes.get("hosts_not_in_this_run") or []:
+        items.append('<li><b>%s</b>: <span class="muted">in the previous run, not in this one</span></li>' % _e(name))
+    body = "<ul id=\"changes\">%s</ul>" % "".join(items) if items else '<p class="muted">Nothing changed.</p>'
+    return "<h2>Changes since run %s (%s)</h2>%s" % (_e(changes.get("previous_run_id")), _e(changes.get("previous_finished")), body)
+
+
+def _allowlists(run) -> str:
+    parts = []
+    for group in run.get("allowlists") or []:
+        rows = "".join("<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>" % (
+            _e(entry.get("port")), _e(entry.get("proto")),
+            _e(", ".join((entry.get("sources") or {}).get("ipv4", []) + (entry.get("sources") or {}).get("ipv6", []))
+               if entry.get("sources") else "any"),
+            _e(entry.get("process") or ""), "yes" if entry.get("required") else "", _e(entry.get("comment") or ""))
+            for entry in group["entries"])
+        parts.append("<details><summary>%s: %s, hosts %s</summary><table><tr><th>Port</th><th>Proto</th><th>Sources</th>"
+                     "<th>Process</th><th>Required</th><th>Comment</th></tr>%s</table></details>"
+                     % (_e(group["id"]), _plural(len(group["entries"]), "entry", "entries"), _e(", ".join(group["hosts"])), rows))
+    return "<h2>Allowlists used</h2>%s" % ("".join(parts) or '<p class="muted">Not recorded.</p>')
+
+
+def render_html(run) -> str:
+    verdict = '<span class="verdict pass">COMPLIANT</span>' if run["compliant"] else '<span class="verdict fail">DRIFT</span>'
+    warnings = "".join('<p class="muted">Note: %s</p>' % _e(w) for w in run.get("warnings") or [])
+    return "".join((
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">",
+        '<meta http-equiv="Content-Security-Policy" content="%s">' % _CSP,
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        "<title>%s \u2014 %s</title><style>%s</style></head><body>" % (_e(run["title"]), _e(run["run_id"]), _STYLE),
+        "<h1>%s%s</h1>" % (_e(run["title"]), verdict),
+        '<p class="meta">Run <code>%s</code> \u00b7 started %s \u00b7 finished %s \u00b7 %.1f s \u00b7 loopback %s</p>' % (
+            _e(run["run_id"]), _e(run["started"]), _e(run["finished"]), run["duration_seconds"],
+            "ignored" if run["options"]["ignore_loopback"] else "audited"),
+        warnings,
+        '<h2>Summary</h2>', _cards(run),
+        '<h2>Findings by severity per host</h2>', _chart(run),
+        '<h2>Hosts</h2>', _hosts_table(run),
+        '<h2>Hosts \u00d7 ports</h2>', _matrix(run),
+        '<h2>Findings</h2>', _findings(run),
+        _accepted(run), _changes(run), _allowlists(run),
+        '<footer>portwarden.hardening drift report \u00b7 schema %s v%s</footer>' % (_e(run["schema"]), _e(run["schema_version"])),
+        "</body></html>\n",
+    ))

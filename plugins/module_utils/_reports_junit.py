@@ -1,0 +1,125 @@
+# Copyright (c) 2026, portwarden maintainers
+# SPDX-License-Identifier: GPL-3.0-or-later
+# This file is part of portwarden.hardening; it is private to the collection and may change without notice.
+"""JUnit XML for a drift-check run, the format every CI server renders natively.
+
+One ``<testsuite>`` per host. Each host gets one testcase per check ("unexpected
+listeners", "required ports listening", "owners and binds match") and one testcase per
+finding with a ``<failure>``, so a CI trend shows both "is the host clean" and "which
+socket". Accepted findings are ``<skipped>`` with the exception's reason; a host whose
+audit could not run is an ``<error>``. Testcase names carry no pid or timestamp so the
+same finding keeps its name from run to run.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+from ansible_collections.portwarden.hardening.plugins.module_utils._reports import (
+    KIND_TITLES,
+    KINDS,
+    entry_of,
+    exception_of,
+    finding_label,
+    owner_text,
+)
+
+# XML 1.0 cannot carry most control characters, and a process's cmdline may hold any.
+_NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml(value) -> str:
+    return _NOT_XML.sub("\ufffd", "" if value is None else str(value))
+
+
+def _details(item) -> str:
+    """The failure body: every field a person needs to find the socket on the host."""
+    fields = ("reason", "severity", "protocol", "family", "address", "port", "interface", "exposure",
+              "dual_stack", "v6only", "exposed_families", "process", "pid", "user", "unit", "cmdline")
+    if item.get("kind") == "missing":
+        # No socket: the entry says what should listen.
+        fields = ("reason", "severity", "protocol", "port")
+    lines = ["%s: %s" % (key, _xml(item.get(key))) for key in fields if item.get(key) is not None]
+    if item.get("controls"):
+        lines.append("controls: %s" % "; ".join(_xml(c) for c in item["controls"]))
+    entry = entry_of(item)
+    if entry.get("label"):
+        lines.append("allowlist entry: #%s %s" % (_xml(entry.get("index", 0) + 1 if isinstance(entry.get("index"), int) else "?"),
+                                                  _xml(entry["label"])))
+    if entry.get("process"):
+        lines.append("expected process: %s" % _xml(entry["process"]))
+    return "\n".join(lines)
+
+
+def _case(suite, classname: str, name: str) -> ET.Element:
+    return ET.SubElement(suite, "testcase", {"classname": _xml(classname), "name": _xml(name), "time": "0"})
+
+
+def _suite(run, name: str, record) -> ET.Element:
+    suite = ET.Element("testsuite", {"name": _xml(name), "hostname": _xml(name), "timestamp": run["started"].rstrip("Z")})
+    props = ET.SubElement(suite, "properties")
+    for key, value in (("status", record["status"]), ("method", record.get("method")),
+                       ("run_id", run["run_id"]), ("allowlist_id", record.get("allowlist_id"))):
+        if value is not None:
+            ET.SubElement(props, "property", {"name": _xml(key), "value": _xml(value)})
+    classname = "portwarden.%s" % name
+    counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+
+    if record["status"] in ("error", "unreachable"):
+        case = _case(suite, classname, "audit ran")
+        ET.SubElement(case, "error", {"message": _xml(record["error"]), "type": record["status"]}).text = _xml(record["error"])
+        counts["tests"] += 1
+        counts["errors"] += 1
+    else:
+        for kind in KINDS:
+            findings = record["drift"][kind]
+            case = _case(suite, classname, KIND_TITLES[kind])
+            counts["tests"] += 1
+            if findings:
+                labels = ", ".join(finding_label(kind, item) for item in findings)
+                failure = ET.SubElement(case, "failure", {"message": _xml("%d %s: %s" % (len(findings), kind, labels)),
+                                                          "type": kind})
+                failure.text = "\n".join("%s: %s" % (_xml(item["id"]), _xml(item.get("reason"))) for item in findings)
+                counts["failures"] += 1
+        for kind in KINDS:
+            for item in record["drift"][kind]:
+                owner = owner_text(item)
+                case = _case(suite, "%s.%s" % (classname, kind), finding_label(kind, item))
+                message = "%s: %s" % (item.get("severity") or "drift", item.get("reason") or kind)
+                if owner and kind != "missing":
+                    message += " [%s]" % owner
+                failure = ET.SubElement(case, "failure", {"message": _xml(message), "type": _xml(item.get("severity") or kind)})
+                failure.text = _details(item)
+                counts["tests"] += 1
+                counts["failures"] += 1
+        for item in record["accepted"]:
+            exception = exception_of(item)
+            case = _case(suite, "%s.accepted" % classname, finding_label(item.get("kind") or "unexpected", item))
+            message = "accepted: %s (owner %s%s)" % (
+                exception.get("reason") or "no reason given", exception.get("owner") or "unknown",
+                ", expires %s" % exception["expires"] if exception.get("expires") else "")
+            ET.SubElement(case, "skipped", {"message": _xml(message)})
+            counts["tests"] += 1
+            counts["skipped"] += 1
+
+    for key, value in counts.items():
+        suite.set(key, str(value))
+    suite.set("time", "0")
+    return suite
+
+
+def render_junit(run) -> str:
+    root = ET.Element("testsuites", {"name": _xml(run.get("title") or "portwarden drift check"),
+                                     "time": str(run.get("duration_seconds", 0))})
+    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    for name, record in run["hosts"].items():
+        suite = _suite(run, name, record)
+        root.append(suite)
+        for key in totals:
+            totals[key] += int(suite.get(key))
+    for key, value in totals.items():
+        root.set(key, str(value))
+    if hasattr(ET, "indent"):
+        ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

@@ -1,0 +1,87 @@
+# Copyright (c) 2026, portwarden maintainers
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""audit_report: the module that writes the fleet reports on the controller."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.portwarden.hardening.plugins.modules import audit_report
+
+FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "reports")
+
+
+@pytest.fixture()
+def results():
+    with open(os.path.join(FIXTURES, "results.json"), encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def _run(capsys, args):
+    with patch_module_args(args):
+        with pytest.raises(SystemExit):
+            audit_report.main()
+    return json.loads(capsys.readouterr().out)
+
+
+def test_writes_every_requested_format_and_a_history_copy(capsys, tmp_path, results):
+    out = _run(capsys, {"results": results, "dest": str(tmp_path), "started": "2026-01-25T12:00:00Z",
+                        "formats": ["json", "junit", "html", "markdown", "prometheus"]})
+    assert out["changed"] is True
+    assert sorted(os.listdir(tmp_path)) == ["history", "latest.html", "latest.json", "latest.junit.xml", "latest.md", "latest.prom"]
+    assert out["history_file"] == str(tmp_path / "history" / "20260125T120000Z.json")
+    assert out["drifting"] == ["audit-drift"]
+    assert out["failed_hosts"] == ["audit-gone"]
+    assert out["compliant"] is False
+    assert out["lines"]["audit-clean"] == "audit-clean: COMPLIANT; 2 listeners as declared"
+    assert "prometheus" not in out
+
+
+def test_check_mode_writes_nothing(capsys, tmp_path, results):
+    dest = tmp_path / "reports"
+    out = _run(capsys, {"results": results, "dest": str(dest), "_ansible_check_mode": True})
+    assert not dest.exists()
+    assert out["files"]["json"] == str(dest / "latest.json")
+    assert out["history_file"] is None
+
+
+def test_second_run_reports_changes_since_the_first(capsys, tmp_path, results):
+    _run(capsys, {"results": results, "dest": str(tmp_path), "started": "2026-01-25T12:00:00Z"})
+    del results["audit-clean"]
+    out = _run(capsys, {"results": results, "dest": str(tmp_path), "started": "2026-01-26T12:00:00Z"})
+    assert out["changes"]["previous_run_id"] == "20260125T120000Z"
+    assert out["changes"]["hosts_not_in_this_run"] == ["audit-clean"]
+    assert len(os.listdir(tmp_path / "history")) == 2
+
+
+def test_a_corrupt_previous_report_is_a_warning(capsys, monkeypatch, tmp_path, results):
+    # Where warnings end up depends on what else the test process imported (the controller
+    # takes them over), so record the call itself.
+    warned = []
+    monkeypatch.setattr(audit_report.AnsibleModule, "warn", lambda self, message: warned.append(message))
+    (tmp_path / "latest.json").write_text("{truncated")
+    out = _run(capsys, {"results": results, "dest": str(tmp_path)})
+    assert out["changes"] is None
+    assert any("not valid JSON" in message for message in warned)
+
+
+def test_returns_each_hosts_textfile_on_request(capsys, tmp_path, results):
+    out = _run(capsys, {"results": results, "dest": str(tmp_path), "return_prometheus": True, "formats": []})
+    assert sorted(out["prometheus"]) == ["audit-clean", "audit-drift", "audit-gone"]
+    assert 'portwarden_compliant{host="audit-drift"} 0' in out["prometheus"]["audit-drift"]
+    assert "audit-clean" not in out["prometheus"]["audit-drift"]
+
+
+@pytest.mark.parametrize("args, message", [
+    ({"history": -1}, "history must be 0 or more"),
+    ({"started": "yesterday"}, "cannot build the report"),
+    ({"formats": ["pdf"]}, "value of formats must be one or more of"),
+])
+def test_bad_arguments_fail_cleanly(capsys, tmp_path, results, args, message):
+    out = _run(capsys, dict({"results": results, "dest": str(tmp_path)}, **args))
+    assert out["failed"] is True
+    assert message in out["msg"]
