@@ -43,35 +43,25 @@ from ansible_collections.portwarden.hardening.plugins.module_utils._allowlist im
     ranges_contain,
 )
 from ansible_collections.portwarden.hardening.plugins.module_utils._audit_exceptions import is_expired
+from ansible_collections.portwarden.hardening.plugins.module_utils._legacy_catalog import legacy_ports
 
 KINDS = ("unexpected", "missing", "mismatched")
 SEVERITIES = ("critical", "high", "medium")
 
-# Legacy plaintext or obsolete services whose port alone makes an unexpected listener
-# critical. rpcbind (111) is here on purpose: exposed, it lists every RPC service (NIS,
-# NFSv3 mounts, rstatd, rusersd) to anyone and is a well-known UDP reflection amplifier; a
-# host that needs it for NFSv3 declares it in the allowlist, and then it is not drift.
-# NIS (ypserv/ypbind) has no fixed port: it is found through rpcbind.
-LEGACY_SERVICE_PORTS = {
-    (7, "tcp"): "echo", (7, "udp"): "echo",
-    (9, "tcp"): "discard", (9, "udp"): "discard",
+# Ports whose unexpected exposure is critical: every legacy service of the catalog
+# (_legacy_catalog, the one list of legacy services), plus ports the catalog does not
+# call legacy but whose exposure is as bad. rpcbind (111) is a "review" service there,
+# because NFSv3 needs it; exposed, it lists every RPC service (NIS, NFS mounts, rstatd,
+# rusersd) to anyone and is a well-known UDP reflection amplifier. A host that needs it
+# declares it in the allowlist, and then it is not drift. systat and qotd are inetd
+# internals that no current system needs. NIS has no fixed port: it is found through rpcbind.
+_CRITICAL_BEYOND_CATALOG = {
     (11, "tcp"): "systat",
-    (13, "tcp"): "daytime", (13, "udp"): "daytime",
     (17, "tcp"): "qotd", (17, "udp"): "qotd",
-    (19, "tcp"): "chargen", (19, "udp"): "chargen",
-    (21, "tcp"): "ftp",
-    (23, "tcp"): "telnet",
-    (37, "tcp"): "time", (37, "udp"): "time",
-    (69, "udp"): "tftp",
-    (79, "tcp"): "finger",
     (111, "tcp"): "rpcbind", (111, "udp"): "rpcbind",
-    (512, "tcp"): "rexec",
-    (513, "tcp"): "rlogin",
-    (514, "tcp"): "rsh",
-    (517, "udp"): "talk",
-    (518, "udp"): "ntalk",
-    (540, "tcp"): "uucp",
 }
+LEGACY_SERVICE_PORTS = dict(_CRITICAL_BEYOND_CATALOG)
+LEGACY_SERVICE_PORTS.update(legacy_ports())
 
 CONTROL_CIS_SERVICES = "CIS Benchmark: Ensure only approved services are listening on a network interface"
 CONTROL_CIS_FIREWALL = "CIS Benchmark: Ensure firewall rules exist for all open ports"
