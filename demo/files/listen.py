@@ -25,10 +25,10 @@ for spec in sys.argv[1:]:
     selector.register(sock, selectors.EVENT_READ)
 
 while True:
-    for key, _ in selector.select():
+    for key, _events in selector.select():
         sock = key.fileobj
         if sock.type == socket.SOCK_STREAM:
-            client, _ = sock.accept()
+            client, _peer = sock.accept()
             client.sendall(b"hello from %s\n" % socket.gethostname().encode())
             client.close()
         else:
