@@ -46,7 +46,7 @@ docker: ## Ensure a running Docker engine
 images: docker ## Build or reuse the Debian 11/12/13 host images
 	@scripts/ensure-images.sh
 
-unit: collection ## Fast unit tests (pytest)
+unit: collection images ## Fast unit tests (pytest; the rendered-ruleset checks run the real tools in the host images)
 	@echo "== unit tests"
 	@cd $(LINK) && pytest -q tests/unit
 
@@ -67,8 +67,8 @@ sanity: collection ## ansible-test sanity (empty ignore file)
 compile: images ## Compile target-side code on the targets' own Pythons (3.9, 3.11, 3.13)
 	@scripts/compile-on-targets.sh
 
-molecule: collection images ## Molecule scenarios against real containers
-	@for s in $(SCENARIOS); do echo "== molecule scenario $$s"; molecule test -s $$s; done
+molecule: collection images ## Molecule scenarios against real containers (SCENARIOS="a b", MOLECULE_JOBS=2)
+	@scripts/molecule-all.sh $(SCENARIOS)
 
 test: unit lint gates sanity compile molecule ## The full suite (what CI runs)
 	@echo "== all tests passed"

@@ -5,6 +5,19 @@ set -euo pipefail
 
 log() { printf '[docker] %s\n' "$*" >&2; }
 
+# Every systemd container takes several inotify instances from the engine's user (root);
+# with two Molecule scenarios at once (or the 20-host benchmark fleet) the kernel default
+# of 128 runs out and systemd exits at boot. Raise it (never lower it) when we may.
+raise_inotify() {
+  local instances
+  instances=$(cat /proc/sys/fs/inotify/max_user_instances 2>/dev/null || echo 1024)
+  if [ "$instances" -lt 1024 ] && [ -w /proc/sys/fs/inotify/max_user_instances ]; then
+    log "raising fs.inotify.max_user_instances from $instances to 1024 (systemd containers need them)"
+    echo 1024 > /proc/sys/fs/inotify/max_user_instances || true
+  fi
+}
+raise_inotify
+
 if docker info >/dev/null 2>&1; then
   exit 0
 fi

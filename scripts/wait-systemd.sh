@@ -3,7 +3,7 @@
 # booting (running or degraded). Right after `docker run`/`docker restart` the D-Bus socket
 # does not exist yet and systemctl fails at once, so retry until a deadline.
 set -euo pipefail
-deadline=$((SECONDS + ${PORTWARDEN_BOOT_TIMEOUT:-90}))
+deadline=$((SECONDS + ${PORTWARDEN_BOOT_TIMEOUT:-180}))
 for container in "$@"; do
   while :; do
     state=$(docker exec "$container" systemctl is-system-running --wait 2>/dev/null || true)

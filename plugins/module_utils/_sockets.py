@@ -19,6 +19,11 @@ from ansible_collections.portwarden.hardening.plugins.module_utils import _procn
 
 PROTOCOLS = ("tcp", "udp")
 FAMILIES = ("ipv4", "ipv6")
+# Every key of a socket item, in the order items carry them.
+ITEM_FIELDS = ("protocol", "family", "address", "interface", "port", "v6only", "exposure", "dual_stack", "inode",
+               "pid", "pids", "process", "cmdline", "user", "uid", "unit")
+# The keys that need /proc/*/fd read to be known.
+OWNER_FIELDS = ("pid", "pids", "process", "cmdline", "user", "uid", "unit")
 
 _FAMILY_NUMBERS = {"ipv4": socket.AF_INET, "ipv6": socket.AF_INET6}
 _FAMILY_NAMES = {socket.AF_INET: "ipv4", socket.AF_INET6: "ipv6"}
@@ -208,6 +213,28 @@ def _attach_owners(items: list, resolve_owners: bool, proc: str) -> None:
         owner = owners.get(item["inode"], _NO_OWNER)
         item.update(owner)
         item["pids"] = list(owner["pids"])
+
+
+def choose_fields(fields) -> tuple:
+    """Return the item keys to keep, in item order, for a ``fields`` list (None: every key).
+
+    Raises SocketsError naming an unknown field.
+    """
+    if fields is None:
+        return ITEM_FIELDS
+    chosen = set(_choices("fields", fields, ITEM_FIELDS))
+    return tuple(field for field in ITEM_FIELDS if field in chosen)
+
+
+def select_fields(items: list, fields: tuple) -> list:
+    """Items reduced to ``fields`` (from ``choose_fields``); the same list when that is every key.
+
+    Every value an item carries costs Ansible time on the way back to the controller, so a
+    caller that needs a few keys of 10,000 sockets asks for just those.
+    """
+    if fields == ITEM_FIELDS:
+        return items
+    return [{field: item[field] for field in fields} for item in items]
 
 
 def gather(protocols=PROTOCOLS, families=FAMILIES, include_loopback: bool = True,

@@ -13,7 +13,8 @@ version_added: 0.1.0
 description:
   - Sets the fact C(portwarden_listening) to one item per socket - every TCP socket in LISTEN state and every UDP
     socket that is bound and unconnected - with its protocol, family, normalised address, port, exposure and owning
-    processes (pid, process name, command line, user, systemd unit).
+    processes (pid, process name, command line, user, systemd unit). With O(set_facts=false) the same items are
+    returned as RV(listening) instead.
   - Reads the kernel directly, with the target's Python standard library only; C(ss), C(netstat) and C(lsof) are not
     needed. Sockets come from netlink C(sock_diag) (inet_diag), one dump per protocol and family; when the kernel
     refuses that, from C(/proc/net/tcp), C(tcp6), C(udp) and C(udp6). The source used is returned as RV(method).
@@ -26,6 +27,8 @@ description:
     that C(ss) prints for a dual-stack socket is C(::) with C(dual_stack=true)."
 author:
   - portwarden maintainers (@portwarden)
+extends_documentation_fragment:
+  - portwarden.hardening._packed
 options:
   protocols:
     description:
@@ -54,6 +57,28 @@ options:
       - When false, C(/proc/*/fd) is not read and every owner field is null.
     type: bool
     default: true
+  fields:
+    description:
+      - The keys each item carries, when only some are needed; default every key.
+      - Items keep the documented key order whatever the order here; keys left out are absent, not null. There is
+        still one item per socket.
+      - Ansible handles every value of a result one by one on its way to the controller and into the facts, so the
+        time a task takes above the gathering grows with items times keys (10,000 sockets with every key are about
+        180,000 values). A scheduled job that needs C(protocol), C(address), C(port) and C(process) finishes
+        markedly faster asking for just those.
+      - When no owner key (C(pid), C(pids), C(process), C(cmdline), C(user), C(uid), C(unit)) is asked for,
+        C(/proc/*/fd) is not read.
+    type: list
+    elements: str
+    choices: [protocol, family, address, interface, port, v6only, exposure, dual_stack, inode, pid, pids, process, cmdline, user, uid, unit]
+  set_facts:
+    description:
+      - Whether to set the fact C(portwarden_listening).
+      - When false, the items are returned as RV(listening) in the task result instead; register it. Ansible copies
+        and cleans all of a host's facts again for every later task on that host, which with thousands of sockets
+        costs a noticeable fraction of a second per task; a registered result does not.
+    type: bool
+    default: true
 attributes:
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying target.
@@ -76,6 +101,10 @@ notes:
     is inferred (an IPv6 wildcard counts as dual-stack unless an IPv4 wildcard socket holds the same port or
     C(net.ipv6.bindv6only) is 1), which errs on the side of reporting exposure.
   - The process name is the kernel's C(comm) (at most 15 characters), as C(ss -p) and C(ps) show it.
+  - On hosts with thousands of sockets most of a task's time is Ansible carrying the result, not the gathering. To
+    make it cheaper - ask for fewer O(fields); use O(set_facts=false) and a registered result when no fact is needed;
+    set C(inject_facts_as_vars=false) in C(ansible.cfg), which spares a second copy of every fact (they stay
+    available as C(ansible_facts.portwarden_listening)).
 seealso:
   - module: portwarden.hardening.port_audit
   - module: community.general.listen_ports_facts
@@ -100,6 +129,17 @@ EXAMPLES = r"""
     resolve_owners: false
   register: udp_listening
 
+- name: Record what listens on TCP, nightly, with just the keys a report needs and no fact
+  portwarden.hardening.listening_ports:
+    protocols: [tcp]
+    fields: [protocol, address, port, process]
+    set_facts: false
+  register: tcp_listening
+
+- name: Show which programs listen on TCP
+  ansible.builtin.debug:
+    msg: "{{ tcp_listening.listening | map(attribute='process') | reject('none') | unique | sort }}"
+
 - name: Fail when an IPv6 wildcard socket also exposes IPv4
   ansible.builtin.assert:
     that: udp_listening.ansible_facts.portwarden_listening | selectattr('dual_stack') | list | length == 0
@@ -112,109 +152,118 @@ method:
   returned: always
   type: str
   sample: netlink
+listening:
+  description:
+    - The items, as in RV(ansible_facts.portwarden_listening), when O(set_facts=false).
+  returned: when O(set_facts=false)
+  type: list
+  elements: dict
+  sample:
+    - {protocol: tcp, address: "::", port: 22, process: sshd}
 ansible_facts:
   description: The facts set by this module.
-  returned: always
+  returned: when O(set_facts=true)
   type: dict
   contains:
     portwarden_listening:
       description:
         - One item per socket, sorted by protocol, port, family, address, interface and inode.
-      returned: always
+        - Each item carries every key below, or those named in O(fields).
+      returned: when O(set_facts=true)
       type: list
       elements: dict
       contains:
         protocol:
           description: Transport protocol.
           type: str
-          returned: always
+          returned: unless O(fields) leaves it out
           sample: tcp
         family:
           description: Address family.
           type: str
-          returned: always
+          returned: unless O(fields) leaves it out
           sample: ipv6
         address:
           description:
             - The bound address as the kernel has it, without a C(%interface) scope; C(0.0.0.0) or C(::) for a wildcard.
             - IPv4-mapped IPv6 addresses are written as C(::ffff:a.b.c.d).
           type: str
-          returned: always
+          returned: unless O(fields) leaves it out
           sample: "::"
         interface:
           description:
             - The device the socket is bound to (C(SO_BINDTODEVICE)) or, for a link-local address, its scope; null
               when there is none or under the C(procfs) method.
           type: str
-          returned: always
+          returned: unless O(fields) leaves it out
           sample: lo
         port:
           description: Local port.
           type: int
-          returned: always
+          returned: unless O(fields) leaves it out
           sample: 22
         v6only:
           description:
             - For IPv6 sockets, whether IPV6_V6ONLY is set; null for IPv4 and under the C(procfs) method.
           type: bool
-          returned: always
+          returned: unless O(fields) leaves it out
           sample: false
         exposure:
           description:
             - C(loopback) when reachable from this host only, C(wildcard) when bound to every address, C(address)
               when bound to one address.
           type: str
-          returned: always
+          returned: unless O(fields) leaves it out
           sample: wildcard
         dual_stack:
           description: True for an IPv6 wildcard socket that also accepts IPv4 (v6only off), so it exposes IPv4 too.
           type: bool
-          returned: always
+          returned: unless O(fields) leaves it out
           sample: true
         inode:
           description: Socket inode; identifies the socket.
           type: int
-          returned: always
+          returned: unless O(fields) leaves it out
           sample: 56896
         pid:
           description:
             - The owning process - for a shared socket, the one the other holders descend from; null when no
               readable process holds the socket.
           type: int
-          returned: always
+          returned: unless O(fields) leaves it out
           sample: 812
         pids:
           description: Every readable process holding the socket, ascending; empty when none.
           type: list
           elements: int
-          returned: always
+          returned: unless O(fields) leaves it out
           sample: [812, 813, 814]
         process:
           description: Name (C(comm)) of RV(ansible_facts.portwarden_listening[].pid); null without an owner.
           type: str
-          returned: always
+          returned: unless O(fields) leaves it out
           sample: sshd
         cmdline:
           description: Command line of the owning process, arguments joined by spaces; null without an owner.
           type: str
-          returned: always
+          returned: unless O(fields) leaves it out
           sample: "sshd: /usr/sbin/sshd -D [listener] 0 of 10-100 startups"
         user:
           description: User name of the owning process's effective uid; null without an owner or without a name.
           type: str
-          returned: always
+          returned: unless O(fields) leaves it out
           sample: root
         uid:
           description: Effective uid of the owning process; null without an owner.
           type: int
-          returned: always
+          returned: unless O(fields) leaves it out
           sample: 0
         unit:
           description:
             - The systemd unit of the owning process, from its cgroup (C(ssh.service), C(session-3.scope)); null
               without an owner, outside any unit, or when systemd does not manage the host.
           type: str
-          returned: always
+          returned: unless O(fields) leaves it out
           sample: ssh.service
   sample:
     portwarden_listening:
@@ -238,35 +287,54 @@ ansible_facts:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.portwarden.hardening.plugins.module_utils._packed import (
+    PACK_OPTION,
+    PACK_OPTION_SPEC,
+    result_values,
+)
 from ansible_collections.portwarden.hardening.plugins.module_utils._sockets import (
     FAMILIES,
+    ITEM_FIELDS,
+    OWNER_FIELDS,
     PROTOCOLS,
     SocketsError,
+    choose_fields,
     gather,
+    select_fields,
 )
 
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(
-            protocols=dict(type="list", elements="str", choices=list(PROTOCOLS), default=list(PROTOCOLS)),
-            families=dict(type="list", elements="str", choices=list(FAMILIES), default=list(FAMILIES)),
-            include_loopback=dict(type="bool", default=True),
-            resolve_owners=dict(type="bool", default=True),
-        ),
+        argument_spec={
+            "protocols": dict(type="list", elements="str", choices=list(PROTOCOLS), default=list(PROTOCOLS)),
+            "families": dict(type="list", elements="str", choices=list(FAMILIES), default=list(FAMILIES)),
+            "include_loopback": dict(type="bool", default=True),
+            "resolve_owners": dict(type="bool", default=True),
+            "fields": dict(type="list", elements="str", choices=list(ITEM_FIELDS)),
+            "set_facts": dict(type="bool", default=True),
+            PACK_OPTION: dict(PACK_OPTION_SPEC),
+        },
         supports_check_mode=True,
     )
     try:
+        fields = choose_fields(module.params["fields"])
         listening, method = gather(
             protocols=module.params["protocols"],
             families=module.params["families"],
             include_loopback=module.params["include_loopback"],
-            resolve_owners=module.params["resolve_owners"],
+            # Without an owner key to return, /proc/*/fd need not be read at all.
+            resolve_owners=module.params["resolve_owners"] and any(field in OWNER_FIELDS for field in fields),
         )
     except SocketsError as error:
         module.fail_json(msg=str(error))
     else:
-        module.exit_json(changed=False, method=method, ansible_facts={"portwarden_listening": listening})
+        listening = select_fields(listening, fields)
+        if module.params["set_facts"]:
+            values = {"ansible_facts": {"portwarden_listening": listening}}
+        else:
+            values = {"listening": listening}
+        module.exit_json(changed=False, method=method, **result_values(module, values))
 
 
 if __name__ == "__main__":

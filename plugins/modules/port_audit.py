@@ -39,6 +39,7 @@ author:
   - portwarden maintainers (@portwarden)
 extends_documentation_fragment:
   - portwarden.hardening._allowlist
+  - portwarden.hardening._packed
 attributes:
   check_mode:
     description: Can run in check mode and return the same result as without it.
@@ -82,6 +83,25 @@ options:
     type: list
     elements: raw
     default: []
+  return_listening:
+    description:
+      - Which socket items to return in RV(listening).
+      - V(all) - every item, loopback ones included.
+      - V(audited) - the items the audit looked at - without the loopback ones when O(ignore_loopback) is true.
+      - V(none) - no RV(listening) at all (RV(listening_count) is still returned). The drift findings carry their
+        sockets whatever this says.
+      - Ansible handles every value of a result one by one on its way to the controller, so on hosts with thousands
+        of sockets the items cost more time than the audit itself; ask only for what is used.
+    type: str
+    choices: [all, audited, none]
+    default: all
+  listening_fields:
+    description:
+      - The keys each item of RV(listening) carries, in the documented item order; default every key the item has.
+      - The findings in RV(drift) and RV(accepted) always carry every key.
+    type: list
+    elements: str
+    choices: [protocol, family, address, interface, port, v6only, exposure, dual_stack, inode, pid, pids, process, cmdline, user, uid, unit]
 notes:
   - Reading the owners of other users' sockets needs root; run with C(become=true) or owners are unknown and every
     entry with a C(process) reports a mismatch.
@@ -119,6 +139,13 @@ EXAMPLES = r"""
         owner: platform-team
         expires: "2026-06-30"
     fail_on_drift: true
+
+- name: Audit a host with thousands of sockets, returning just what a listener report needs
+  portwarden.hardening.port_audit:
+    allowlist: "{{ portwarden_allowlist }}"
+    return_listening: audited
+    listening_fields: [protocol, address, port, exposure, process]
+  register: audit
 """
 
 RETURN = r"""
@@ -212,14 +239,17 @@ summary:
     audited: 4
     allowlist_entries: 3
 listening:
-  description: Every socket item the audit looked at, loopback ones included (see O(ignore_loopback)).
-  returned: success
+  description:
+    - Every socket item the audit looked at, loopback ones included (see O(ignore_loopback)); with
+      O(return_listening=audited) without the loopback ones the audit left out.
+    - Each item carries every key, or those named in O(listening_fields).
+  returned: success, unless O(return_listening=none)
   type: list
   elements: dict
   sample:
     - {protocol: tcp, family: ipv4, address: 0.0.0.0, port: 22, exposure: wildcard, process: sshd}
 listening_count:
-  description: Number of socket items in RV(listening).
+  description: Number of socket items found (or given), loopback ones included, whatever O(return_listening) says.
   returned: success
   type: int
   sample: 6
@@ -248,35 +278,68 @@ from ansible_collections.portwarden.hardening.plugins.module_utils._drift import
     normalise_listening,
     one_line,
 )
-from ansible_collections.portwarden.hardening.plugins.module_utils._sockets import (
-    SocketsError,
-    gather,
+from ansible_collections.portwarden.hardening.plugins.module_utils._packed import (
+    PACK_OPTION,
+    PACK_OPTION_SPEC,
+    result_values,
 )
+from ansible_collections.portwarden.hardening.plugins.module_utils._sockets import (
+    ITEM_FIELDS,
+    SocketsError,
+    choose_fields,
+    gather,
+    select_fields,
+)
+
+RETURN_LISTENING = ("all", "audited", "none")
+# The result keys that grow with the number of sockets; the action plugin carries them packed.
+_BULKY = ("drift", "accepted", "listening")
+
+
+def _returned_listening(listening: list, params: dict):
+    """The items RV(listening) carries under return_listening and listening_fields; None for none."""
+    which = params.get("return_listening") or "all"
+    if which == "none":
+        return None
+    if which == "audited" and params["ignore_loopback"]:
+        listening = [item for item in listening if item["exposure"] != "loopback"]
+    fields = params.get("listening_fields")
+    # Hand-written items may carry keys of their own; only an explicit choice drops them.
+    return listening if fields is None else select_fields(listening, choose_fields(fields))
 
 
 def run(params: dict) -> dict:
     """The audit without AnsibleModule: parse, gather when needed, compare. Raises ValueError subclasses."""
     allowlist = parse_allowlist(params["allowlist"], var_name="allowlist")
     exceptions = parse_exceptions(params["exceptions"], var_name="exceptions")
+    if params.get("listening_fields") is not None:
+        choose_fields(params["listening_fields"])  # a bad field fails before the host is read
     if params["listening"] is None:
+        # gather() builds contract items itself; re-checking 10,000 of them (an ipaddress
+        # parse each) would take longer than comparing them with the allowlist.
         listening, method = gather()
     else:
-        listening, method = params["listening"], "given"
-    listening = normalise_listening(listening)
+        listening, method = normalise_listening(params["listening"]), "given"
     result = compute_drift(allowlist, listening, exceptions, ignore_loopback=params["ignore_loopback"])
-    result.update(listening=listening, listening_count=len(listening), method=method, msg=one_line(result))
+    result.update(listening_count=len(listening), method=method, msg=one_line(result))
+    returned = _returned_listening(listening, params)
+    if returned is not None:
+        result["listening"] = returned
     return result
 
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(
-            allowlist=dict(type="list", elements="raw", required=True),
-            listening=dict(type="list", elements="dict"),
-            ignore_loopback=dict(type="bool", default=True),
-            fail_on_drift=dict(type="bool", default=False),
-            exceptions=dict(type="list", elements="raw", default=[]),
-        ),
+        argument_spec={
+            "allowlist": dict(type="list", elements="raw", required=True),
+            "listening": dict(type="list", elements="dict"),
+            "ignore_loopback": dict(type="bool", default=True),
+            "fail_on_drift": dict(type="bool", default=False),
+            "exceptions": dict(type="list", elements="raw", default=[]),
+            "return_listening": dict(type="str", choices=list(RETURN_LISTENING), default="all"),
+            "listening_fields": dict(type="list", elements="str", choices=list(ITEM_FIELDS)),
+            PACK_OPTION: dict(PACK_OPTION_SPEC),
+        },
         supports_check_mode=True,
     )
     try:
@@ -284,9 +347,10 @@ def main():
     except (AllowlistError, ListeningError, SocketsError) as error:
         module.fail_json(msg=str(error))
     else:
+        bulky = {key: result.pop(key) for key in _BULKY if key in result}
         if module.params["fail_on_drift"] and not result["compliant"]:
-            module.fail_json(changed=False, **result)
-        module.exit_json(changed=False, **result)
+            module.fail_json(changed=False, **dict(result, **result_values(module, bulky)))
+        module.exit_json(changed=False, **dict(result, **result_values(module, bulky)))
 
 
 if __name__ == "__main__":

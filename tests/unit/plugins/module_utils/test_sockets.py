@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import random
 import shutil
@@ -12,6 +13,7 @@ import struct
 
 import pytest
 
+from ansible_collections.portwarden.hardening.plugins.module_utils import _drift
 from ansible_collections.portwarden.hardening.plugins.module_utils import _netlink
 from ansible_collections.portwarden.hardening.plugins.module_utils import _owners
 from ansible_collections.portwarden.hardening.plugins.module_utils import _sockets
@@ -375,3 +377,54 @@ def test_live_gather_finds_sockets_this_test_holds(netlink):
             sock.close()
     if netlink and method != "netlink":
         pytest.skip("the kernel here refuses sock_diag; procfs was used")
+
+
+@pytest.mark.parametrize("fields, expected", [
+    (None, tuple(ITEM_KEYS)),
+    (["port", "protocol"], ("protocol", "port")),            # item order, not the order asked for
+    (["process", "port", "process"], ("port", "process")),
+    (list(reversed(ITEM_KEYS)), tuple(ITEM_KEYS)),
+])
+def test_choose_fields_keeps_item_order(fields, expected):
+    assert _sockets.choose_fields(fields) == expected
+
+
+@pytest.mark.parametrize("fields, message", [
+    (["port", "owner"], r"fields entry #2: unsupported value 'owner'"),
+    ([], r"fields must name at least one of protocol"),
+    ("port", r"fields must be a list"),
+])
+def test_choose_fields_names_a_bad_field(fields, message):
+    with pytest.raises(_sockets.SocketsError, match=message):
+        _sockets.choose_fields(fields)
+
+
+def test_item_fields_are_the_contract_keys():
+    assert list(_sockets.ITEM_FIELDS) == ITEM_KEYS
+    assert set(_sockets.OWNER_FIELDS) == set(OWNER_KEYS) | {"pids"}
+
+
+@pytest.mark.parametrize("fields", [("protocol", "address", "port", "process"), ("port",), tuple(ITEM_KEYS)])
+def test_select_fields_keeps_one_item_per_socket_with_just_those_keys(host, fields):
+    proc, _kernel = host(fx.SUITES[-1])
+    items, _method = _sockets.gather(proc=proc)
+    selected = _sockets.select_fields(items, fields)
+    assert len(selected) == len(items)
+    assert all(list(item) == list(fields) for item in selected)
+    assert selected == [{field: item[field] for field in fields} for item in items]
+
+
+@pytest.mark.parametrize("suite", fx.SUITES)
+@pytest.mark.parametrize("netlink", [True, False])
+def test_gathered_items_are_already_what_normalise_listening_makes_of_them(host, suite, netlink):
+    """port_audit audits gathered items without normalise_listening; this is why that is safe.
+
+    The one difference allowed is how an IPv4-mapped address is written: ipaddress writes
+    ::ffff:7f00:1 before Python 3.13, while items keep the ::ffff:127.0.0.1 that ss prints.
+    """
+    proc, _kernel = host(suite, netlink=netlink)
+    items, _method = _sockets.gather(proc=proc)
+    normalised = _drift.normalise_listening(items)
+    assert [dict(item, address=None) for item in normalised] == [dict(item, address=None) for item in items]
+    assert [ipaddress.ip_address(item["address"]) for item in normalised] == [ipaddress.ip_address(item["address"]) for item in items]
+    assert "::ffff:127.0.0.1" in [item["address"] for item in items]

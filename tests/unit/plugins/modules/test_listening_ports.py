@@ -12,7 +12,7 @@ import pytest
 import yaml
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.portwarden.hardening.plugins.module_utils import _sockets
+from ansible_collections.portwarden.hardening.plugins.module_utils import _packed, _sockets
 from ansible_collections.portwarden.hardening.plugins.modules import listening_ports
 
 ITEM = {
@@ -86,6 +86,55 @@ def test_return_documentation_matches_the_items():
     options = yaml.safe_load(listening_ports.DOCUMENTATION)["options"]
     assert options["protocols"]["choices"] == list(_sockets.PROTOCOLS)
     assert options["families"]["choices"] == list(_sockets.FAMILIES)
+    assert options["fields"]["choices"] == list(_sockets.ITEM_FIELDS) == list(ITEM)
+
+
+@pytest.mark.parametrize("args, keys, resolve_owners", [
+    ({"fields": ["port", "protocol", "address", "process"]}, ["protocol", "address", "port", "process"], True),
+    ({"fields": ["pids"]}, ["pids"], True),
+    # No owner key asked for: /proc/*/fd is not read.
+    ({"fields": ["protocol", "address", "port", "exposure"]}, ["protocol", "address", "port", "exposure"], False),
+    ({"fields": ["process"], "resolve_owners": False}, ["process"], False),
+    ({}, list(ITEM), True),
+])
+def test_fields_choose_the_keys_and_whether_owners_are_read(capsys, recorded, args, keys, resolve_owners):
+    result = run_module(capsys, args)
+    assert recorded[0]["resolve_owners"] is resolve_owners
+    [item] = result["ansible_facts"]["portwarden_listening"]
+    assert list(item) == keys
+    assert item == {key: ITEM[key] for key in keys}
+
+
+@pytest.mark.parametrize("args, message", [
+    ({"fields": ["port", "owner"]}, "owner"),
+    ({"set_facts": "sometimes"}, "set_facts"),
+])
+def test_bad_new_options_fail_and_name_the_value(capsys, recorded, args, message):
+    result = run_module(capsys, args)
+    assert result["failed"] is True and message in result["msg"]
+    assert recorded == []
+
+
+@pytest.mark.parametrize("args, expected", [
+    ({"set_facts": False}, {"listening": [ITEM]}),
+    ({"set_facts": False, "fields": ["port"]}, {"listening": [{"port": 22}]}),
+    ({"set_facts": True}, {"ansible_facts": {"portwarden_listening": [ITEM]}}),
+])
+def test_set_facts_false_returns_the_items_as_listening(capsys, recorded, args, expected):
+    result = run_module(capsys, args)
+    assert {key: result[key] for key in ("listening", "ansible_facts") if key in result} == expected
+
+
+@pytest.mark.parametrize("args", [{}, {"set_facts": False}, {"fields": ["protocol", "port"]}])
+def test_a_packed_result_unpacks_to_the_plain_one(capsys, recorded, args):
+    plain = run_module(capsys, args)
+    packed = run_module(capsys, dict(args, **{_packed.PACK_OPTION: True}))
+    assert "ansible_facts" not in packed and "listening" not in packed
+    assert isinstance(packed[_packed.PACKED_KEY], str)
+    unpacked = _packed.unpack(packed)
+    for result in (plain, unpacked):
+        del result["invocation"]
+    assert unpacked == plain
 
 
 @pytest.mark.skipif(not os.path.isdir("/proc/net"), reason="needs Linux /proc")

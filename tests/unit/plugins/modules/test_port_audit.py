@@ -8,6 +8,7 @@ import json
 import pytest
 from ansible.module_utils.testing import patch_module_args
 
+from ansible_collections.portwarden.hardening.plugins.module_utils import _packed
 from ansible_collections.portwarden.hardening.plugins.module_utils._sockets import SocketsError
 from ansible_collections.portwarden.hardening.plugins.modules import port_audit
 
@@ -142,3 +143,62 @@ def test_real_gather_on_this_machine():
     assert result["method"] in ("netlink", "procfs")
     assert result["listening_count"] == len(result["listening"])
     assert result["summary"]["unexpected"] == result["summary"]["audited"]
+
+
+@pytest.mark.parametrize("args, ports", [
+    ({}, [22, 53]),
+    ({"return_listening": "all"}, [22, 53]),
+    ({"return_listening": "audited"}, [22]),
+    ({"return_listening": "audited", "ignore_loopback": False}, [22, 53]),
+])
+def test_return_listening_chooses_the_items(capsys, args, ports):
+    _code, result = run_module(capsys, dict({"allowlist": [{"port": 22}], "listening": [SSH, RESOLVER]}, **args))
+    assert [item["port"] for item in result["listening"]] == ports
+    assert result["listening_count"] == 2
+
+
+def test_return_listening_none_leaves_listening_out_but_not_the_findings(capsys):
+    _code, result = run_module(capsys, {"allowlist": [{"port": 22}], "listening": [SSH, TELNET, RESOLVER],
+                                        "return_listening": "none"})
+    assert "listening" not in result
+    assert result["listening_count"] == 3
+    [finding] = result["drift"]["unexpected"]
+    assert finding["port"] == 23 and finding["process"] == "inetd" and finding["v6only"] is False
+
+
+@pytest.mark.parametrize("fields, keys", [
+    (["port", "process", "protocol"], ["protocol", "port", "process"]),
+    (["address", "exposure"], ["address", "exposure"]),
+])
+def test_listening_fields_choose_the_keys_of_listening_only(capsys, fields, keys):
+    _code, result = run_module(capsys, {"allowlist": [{"port": 22}], "listening": [SSH, TELNET],
+                                        "listening_fields": fields})
+    assert [list(item) for item in result["listening"]] == [keys, keys]
+    # Findings keep every key.
+    assert {"cmdline", "pids", "dual_stack", "reason"} <= set(result["drift"]["unexpected"][0])
+
+
+def test_a_bad_listening_field_fails_before_the_host_is_read(capsys, monkeypatch):
+    def must_not_gather(*_args, **_kwargs):
+        raise AssertionError("the host was read although the input is bad")
+
+    monkeypatch.setattr(port_audit, "gather", must_not_gather)
+    code, result = run_module(capsys, {"allowlist": [{"port": 22}], "listening_fields": ["port", "owner"]})
+    assert code == 1 and "owner" in result["msg"]
+
+
+@pytest.mark.parametrize("args, code", [
+    ({}, 0),
+    ({"fail_on_drift": True}, 1),
+    ({"return_listening": "none", "fail_on_drift": True}, 1),
+])
+def test_a_packed_result_unpacks_to_the_plain_one(capsys, args, code):
+    args = dict({"allowlist": [{"port": 22}], "listening": [SSH, TELNET, RESOLVER]}, **args)
+    plain_code, plain = run_module(capsys, args)
+    packed_code, packed = run_module(capsys, dict(args, **{_packed.PACK_OPTION: True}))
+    assert plain_code == packed_code == code
+    assert {"drift", "accepted", "listening"}.isdisjoint(packed)
+    unpacked = _packed.unpack(packed)
+    for result in (plain, unpacked):
+        del result["invocation"]
+    assert unpacked == plain

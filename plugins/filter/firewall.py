@@ -1,0 +1,105 @@
+# Copyright (c) 2026, portwarden maintainers
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Filters the firewall role's templates use; thin wrappers over module_utils."""
+
+from __future__ import annotations
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.portwarden.hardening.plugins.module_utils._allowlist import AllowlistError, parse_allowlist
+from ansible_collections.portwarden.hardening.plugins.module_utils._firewall_model import (
+    FirewallModelError,
+    build_model,
+    source_elements,
+)
+from ansible_collections.portwarden.hardening.plugins.module_utils._fw_iptables import multiport_chunks, plan, port_spec as _port_spec
+from ansible_collections.portwarden.hardening.plugins.module_utils._fw_ufw import MULTIPORT_MAX, render_rule
+
+_NORMALISED_KEYS = ("index", "label", "ports", "proto", "sources")
+
+
+def _normalised(entries, what):
+    """Entries as the model wants them: normalised ones pass, raw ones are parsed (and checked)."""
+    if entries is None:
+        return []
+    if isinstance(entries, list) and all(isinstance(e, dict) and all(k in e for k in _NORMALISED_KEYS) for e in entries):
+        return entries
+    try:
+        return parse_allowlist(entries, var_name=what)
+    except AllowlistError as error:
+        raise AnsibleFilterError(str(error)) from None
+
+
+def firewall_model(entries, extra_entries=None):
+    try:
+        return build_model(
+            _normalised(entries, "portwarden_allowlist"),
+            _normalised(extra_entries, "extra firewall entries"),
+        )
+    except FirewallModelError as error:
+        raise AnsibleFilterError(str(error)) from None
+
+
+def _check_ranges(ranges, what):
+    if not isinstance(ranges, list) or not all(
+        isinstance(r, (list, tuple)) and len(r) == 2 and all(isinstance(x, int) for x in r) for r in ranges
+    ):
+        raise AnsibleFilterError("%s expects merged [lo, hi] port ranges from portwarden.hardening.firewall_model" % what)
+    return ranges
+
+
+def nft_elements(ranges):
+    """[[22, 22], [8000, 8100]] -> ["22", "8000-8100"]: nft set elements, one per item."""
+    return [str(low) if low == high else "%d-%d" % (low, high) for low, high in _check_ranges(ranges, "nft_elements")]
+
+
+def nft_source_elements(model, proto, family):
+    """Concatenated (source . port) elements of one protocol and family: ["192.0.2.0/24 . 5432", ...]."""
+    try:
+        pairs = source_elements(model, proto, family)
+    except (KeyError, TypeError):
+        raise AnsibleFilterError("nft_source_elements expects the model, 'tcp'|'udp' and 'ipv4'|'ipv6'") from None
+    return ["%s . %s" % (source, nft_elements([port_range])[0]) for source, port_range in pairs]
+
+
+def port_spec(ranges, range_sep=":"):
+    """[[22, 22], [8000, 8100]] -> "22,8000:8100" (iptables, ufw) or with range_sep="-" (firewalld)."""
+    return _port_spec(_check_ranges(ranges, "port_spec"), range_sep=range_sep)
+
+
+def port_chunks(ranges, limit=MULTIPORT_MAX):
+    """Split ranges into groups of at most ``limit`` ports (a range counts two), multiport's limit."""
+    return multiport_chunks(_check_ranges(ranges, "port_chunks"), limit=limit)
+
+
+def iptables_plan(model, family, ipset_min_sources=0):
+    """Rules (and ipsets) of one family for the iptables templates."""
+    if family not in ("ipv4", "ipv6"):
+        raise AnsibleFilterError("iptables_plan: family must be 'ipv4' or 'ipv6', got %r" % (family,))
+    return plan(model, family, ipset_min_sources=int(ipset_min_sources or 0))
+
+
+def ufw_rules(model):
+    """The ufw rule lines (without the leading 'ufw') for the model."""
+    lines = []
+    for proto in ("tcp", "udp"):
+        for chunk in multiport_chunks(model[proto]["any"]):
+            lines.append(render_rule(proto, chunk, None))
+        for family in ("ipv4", "ipv6"):
+            for group in model[proto]["groups"][family]:
+                for chunk in multiport_chunks(group["ports"]):
+                    lines.extend(render_rule(proto, chunk, source) for source in group["sources"])
+    return lines
+
+
+class FilterModule:
+    def filters(self):
+        return {
+            "firewall_model": firewall_model,
+            "nft_elements": nft_elements,
+            "nft_source_elements": nft_source_elements,
+            "port_spec": port_spec,
+            "port_chunks": port_chunks,
+            "iptables_plan": iptables_plan,
+            "ufw_rules": ufw_rules,
+        }

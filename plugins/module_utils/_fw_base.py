@@ -1,0 +1,160 @@
+# Copyright (c) 2026, portwarden maintainers
+# SPDX-License-Identifier: GPL-3.0-or-later
+# This file is part of portwarden.hardening; it is private to the collection and may change without notice.
+"""What every firewall backend shares: the error type, how commands run, files on disk.
+
+Backends never import AnsibleModule. They are handed a ``run`` callable with the shape of
+``AnsibleModule.run_command`` restricted to what they need::
+
+    run(argv: list, data: str | None = None) -> (rc: int, stdout: str, stderr: str)
+
+and a ``which`` callable (``which(name) -> path or None``). Tests hand them fakes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+
+
+class FirewallError(Exception):
+    """A step failed; ``str(e)`` says which step and carries the tool's own message."""
+
+    def __init__(self, message, command=None, output=None):
+        super().__init__(message)
+        self.command = command
+        self.output = output
+
+
+def sha256(text) -> str:
+    return hashlib.sha256((text or "").encode("utf-8")).hexdigest()
+
+
+def ensure_newline(text) -> str:
+    text = text or ""
+    return text if not text or text.endswith("\n") else text + "\n"
+
+
+def read_text(path):
+    """File content, or None when the file does not exist."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        return None
+
+
+def write_atomic(path, text, mode=0o640) -> None:
+    """Write ``text`` to ``path`` through a temporary file and rename, so a reader (or a
+    boot that happens in between) sees either the old or the new file, never half."""
+    directory = os.path.dirname(path) or "."
+    os.makedirs(directory, mode=0o755, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=".portwarden-", dir=directory)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, mode)
+        os.rename(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
+
+
+def remove_file(path) -> bool:
+    try:
+        os.unlink(path)
+        return True
+    except FileNotFoundError:
+        return False
+
+
+class TemporaryText:
+    """A temporary file holding ``text`` for tools that only read files (``nft -f``).
+
+    ``display`` replaces the temporary path in the tool's messages, so an error points at
+    "the rendered ruleset" instead of a random file name.
+    """
+
+    def __init__(self, text, suffix="", directory=None, display="rendered ruleset"):
+        self.text = text
+        self.suffix = suffix
+        self.directory = directory
+        self.display = display
+        self.path = None
+
+    def __enter__(self):
+        handle, self.path = tempfile.mkstemp(prefix="portwarden-", suffix=self.suffix, dir=self.directory)
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(self.text)
+        return self
+
+    def __exit__(self, *exc):
+        if self.path and os.path.exists(self.path):
+            os.unlink(self.path)
+
+    def clean(self, message) -> str:
+        return (message or "").replace(self.path or "\0", self.display)
+
+
+def run_checked(run, argv, what, data=None, clean=None):
+    """Run ``argv``; raise FirewallError naming ``what`` when it fails."""
+    rc, out, err = run(argv, data=data)
+    if rc != 0:
+        output = (err or "").strip() or (out or "").strip()
+        shown = " ".join(argv)
+        if clean is not None:
+            output, shown = clean(output), clean(shown)
+        raise FirewallError("%s failed (%s, rc=%d): %s" % (what, shown, rc, output), command=argv, output=output)
+    return out
+
+
+def need(which, name, backend):
+    """Path of a required tool, or a FirewallError that names the package-less backend."""
+    path = which(name)
+    if not path:
+        raise FirewallError(
+            "the %s backend needs '%s', which is not installed on this host (or not in PATH)" % (backend, name)
+        )
+    return path
+
+
+class StateStore:
+    """What the module applied last, per backend: ``<state_dir>/<backend>.json``.
+
+    It holds the applied parts (the exact text that was loaded) and a fingerprint of the
+    live ruleset right after the load. A later run compares both to decide that nothing
+    changed; the applied text is also the exact snapshot a rollback restores, because a
+    listing read back from the kernel is not always loadable as it was written (nft 0.9.8
+    prints IPv6 prefixes shorter than /64 in concatenated sets as /64).
+    """
+
+    VERSION = 1
+
+    def __init__(self, state_dir, backend):
+        self.path = os.path.join(state_dir, "%s.json" % backend)
+
+    def load(self):
+        text = read_text(self.path)
+        if text is None:
+            return None
+        try:
+            record = json.loads(text)
+        except ValueError:
+            return None
+        if not isinstance(record, dict) or record.get("version") != self.VERSION:
+            return None
+        if not isinstance(record.get("applied"), dict) or not isinstance(record.get("live_sha256"), str):
+            return None
+        return record
+
+    def save(self, applied, live) -> None:
+        record = {"version": self.VERSION, "applied": applied, "live_sha256": sha256(live)}
+        write_atomic(self.path, json.dumps(record, sort_keys=True, indent=1) + "\n", mode=0o600)
+
+    def clear(self) -> bool:
+        return remove_file(self.path)

@@ -1,0 +1,161 @@
+#!/usr/bin/python
+# Copyright (c) 2026, portwarden maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: management_connection
+short_description: Find the SSH connection Ansible manages the host through, and what a firewall must keep open for it
+version_added: 0.1.0
+description:
+  - Finds the SSH session the module runs over - from C(SSH_CONNECTION), or, when C(sudo) removed that variable,
+    by walking up the process tree to the sshd process serving the session and reading its TCP socket - and the
+    TCP ports sshd listens on.
+  - Compares them with the allowlist and returns, as RV(entries), normalised allowlist entries for the ports the
+    allowlist does not already open to the controller's address. The C(portwarden.hardening.firewall) role adds
+    them to the firewall model when C(portwarden_firewall_protect_management) is true (the default), so an
+    allowlist that forgets SSH cannot lock Ansible out.
+  - The entries allow only the controller's address (as the host sees it, so a bastion's address behind a jump
+    host). When no session can be found but the controller reaches the host over the network, the ports are kept
+    open to anyone instead, and the warning says so.
+  - Issues a warning that names every port it keeps open and why. Never changes the host.
+options:
+  allowlist:
+    description:
+      - The allowlist, as written in C(portwarden_allowlist) or already normalised by the
+        P(portwarden.hardening.allowlist#filter) filter.
+    type: list
+    elements: raw
+    required: true
+  connection_port:
+    description: The port the controller connects to (C(ansible_port)), when it is known.
+    type: int
+  remote:
+    description:
+      - Whether the controller reaches the host over the network. V(false) for connections that no firewall can cut
+        (C(local), C(docker exec), C(chroot)); then only a session found on the host is protected.
+    type: bool
+    default: true
+attributes:
+  check_mode:
+    description: Reads only; runs the same in check mode.
+    support: full
+  diff_mode:
+    description: Changes nothing, so there is nothing to show.
+    support: none
+  idempotent:
+    description: Never changes the host.
+    support: full
+notes:
+  - Run it with the privileges the firewall change runs with; reading another user's sshd process needs root.
+author:
+  - portwarden maintainers (@portwarden)
+"""
+
+EXAMPLES = r"""
+- name: Find what the firewall must keep open for Ansible
+  portwarden.hardening.management_connection:
+    allowlist: "{{ portwarden_allowlist }}"
+    connection_port: "{{ ansible_port | default(omit) }}"
+  register: management
+
+- name: Build the firewall model with the management entries
+  ansible.builtin.set_fact:
+    model: "{{ portwarden_allowlist | portwarden.hardening.firewall_model(management.entries) }}"
+"""
+
+RETURN = r"""
+session:
+  description: The SSH session the module ran over, or null when none was found.
+  returned: always
+  type: dict
+  sample:
+    client_address: 192.0.2.10
+    client_port: 51234
+    server_address: 192.0.2.20
+    server_port: 22
+    source: SSH_CONNECTION
+sshd_ports:
+  description: TCP ports sshd listens on (loopback-only listeners left out).
+  returned: always
+  type: list
+  elements: int
+  sample: [22, 2222]
+entries:
+  description: Normalised allowlist entries that keep the management connection open; empty when the allowlist does.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - index: 2
+      label: "2222/tcp (management connection from 192.0.2.10, kept open by portwarden)"
+      port: 2222
+      ports: [[2222, 2222]]
+      proto: tcp
+      sources: {ipv4: [192.0.2.10/32], ipv6: []}
+      process: null
+      required: false
+      comment: management connection from 192.0.2.10, kept open by portwarden
+kept:
+  description: Each port kept open, the address it is kept open to (null for anyone) and why.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - port: 2222
+      source: 192.0.2.10
+      reasons: [sshd listens on it]
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.portwarden.hardening.plugins.module_utils._allowlist import AllowlistError, parse_allowlist
+from ansible_collections.portwarden.hardening.plugins.module_utils._management import current_session, protection, sshd_ports
+from ansible_collections.portwarden.hardening.plugins.module_utils._sockets import SocketsError, gather
+
+_NORMALISED_KEYS = ("index", "label", "ports", "proto", "sources")
+
+
+def normalised(allowlist):
+    if all(isinstance(entry, dict) and all(key in entry for key in _NORMALISED_KEYS) for entry in allowlist):
+        return allowlist
+    return parse_allowlist(allowlist)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            allowlist=dict(type="list", elements="raw", required=True),
+            connection_port=dict(type="int"),
+            remote=dict(type="bool", default=True),
+        ),
+        supports_check_mode=True,
+    )
+    try:
+        entries = normalised(module.params["allowlist"])
+    except AllowlistError as error:
+        module.fail_json(msg=str(error))
+    try:
+        listening, _method = gather(protocols=["tcp"], include_loopback=False)
+    except SocketsError as error:
+        module.warn("could not read the listening sockets, so sshd's ports are unknown: %s" % error)
+        listening = []
+    session = current_session()
+    ports = sshd_ports(listening)
+    found = protection(
+        entries,
+        session=session,
+        connection_port=module.params["connection_port"],
+        listening=ports,
+        remote=module.params["remote"],
+    )
+    if found["warning"]:
+        module.warn(found["warning"])
+    module.exit_json(changed=False, session=session, sshd_ports=ports, entries=found["entries"], kept=found["kept"])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,89 @@
+# Copyright (c) 2026, portwarden maintainers
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The listening_ports and port_audit action plugins: ask for a packed result, hand back the module's own."""
+
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+
+import pytest
+
+from ansible_collections.portwarden.hardening.plugins.action import listening_ports, port_audit
+from ansible_collections.portwarden.hardening.plugins.module_utils._packed import PACK_OPTION, PACKED_KEY
+
+ITEMS = [{"protocol": "tcp", "address": "0.0.0.0", "port": 22, "pids": [7], "process": "sshd"}]
+
+
+class FakeConnection:
+    def __init__(self, native_async=False):
+        self.has_native_async = native_async
+        self._shell = SimpleNamespace(tmpdir=None)
+
+
+def make_plugin(plugin_module, args, module_result, async_val=0, native_async=False):
+    task = SimpleNamespace(args=args, check_mode=False, async_val=async_val, action=plugin_module.__name__)
+    plugin = plugin_module.ActionModule(task, FakeConnection(native_async), SimpleNamespace(check_mode=False),
+                                        loader=None, templar=None)
+    calls = []
+
+    def execute_module(module_name=None, module_args=None, task_vars=None, wrap_async=False, **_kwargs):
+        calls.append({"module_args": module_args, "wrap_async": wrap_async})
+        packed = module_args.get(PACK_OPTION)
+        result = dict(module_result(packed), invocation={"module_args": dict(module_args)})
+        # The module's answer crosses the wire as JSON.
+        return json.loads(json.dumps(result))
+
+    plugin._execute_module = execute_module
+    plugin._remove_tmp_path = lambda path: None
+    return plugin, calls
+
+
+def facts_result(packed):
+    values = {"ansible_facts": {"portwarden_listening": ITEMS}}
+    light = {"changed": False, "method": "netlink"}
+    if packed:
+        return dict(light, **{PACKED_KEY: json.dumps(values)})
+    return dict(light, **values)
+
+
+def audit_result(packed):
+    values = {"drift": {"unexpected": ITEMS, "missing": [], "mismatched": []}, "accepted": [], "listening": ITEMS}
+    light = {"changed": False, "compliant": False, "msg": "drift: 1 unexpected", "listening_count": 1}
+    if packed:
+        return dict(light, **{PACKED_KEY: json.dumps(values)})
+    return dict(light, **values)
+
+
+@pytest.mark.parametrize("plugin_module, module_result", [(listening_ports, facts_result), (port_audit, audit_result)])
+def test_the_task_result_is_what_the_module_returns_unpacked(plugin_module, module_result):
+    args = {"protocols": ["tcp"]}
+    plugin, calls = make_plugin(plugin_module, dict(args), module_result)
+    result = plugin.run(task_vars={})
+    assert calls == [{"module_args": dict(args, **{PACK_OPTION: True}), "wrap_async": 0}]
+    expected = dict(module_result(False), invocation={"module_args": args})
+    assert result == expected
+    assert PACKED_KEY not in result
+
+
+@pytest.mark.parametrize("native_async", [False, True])
+def test_an_async_job_is_not_packed_because_async_status_reads_it(native_async):
+    plugin, calls = make_plugin(listening_ports, {}, facts_result, async_val=30, native_async=native_async)
+    result = plugin.run(task_vars={})
+    assert PACK_OPTION not in calls[0]["module_args"]
+    assert calls[0]["wrap_async"] is (not native_async)
+    assert result["ansible_facts"]["portwarden_listening"] == ITEMS
+
+
+def test_a_user_cannot_switch_packing_off_behind_the_plugin():
+    plugin, calls = make_plugin(listening_ports, {PACK_OPTION: False}, facts_result)
+    result = plugin.run(task_vars={})
+    assert calls[0]["module_args"][PACK_OPTION] is True
+    assert result["ansible_facts"]["portwarden_listening"] == ITEMS
+
+
+def test_an_unreadable_packed_result_fails_the_task():
+    plugin, _calls = make_plugin(listening_ports, {}, lambda packed: {"changed": False, PACKED_KEY: "{truncated"})
+    result = plugin.run(task_vars={})
+    assert result["failed"] is True
+    assert result["msg"].startswith("the module's packed result could not be read")
