@@ -16,7 +16,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_FORCE_COLOR ?= 0
 export PY_COLORS ?= 0
 
-.PHONY: help venv docker images collection test unit lint gates sanity compile molecule demo demo-clean bench clean lock role-readmes
+.PHONY: help venv docker images collection test unit lint gates sanity compile molecule demo demo-clean demo-test bench clean lock role-readmes
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -70,7 +70,7 @@ compile: images ## Compile target-side code on the targets' own Pythons (3.9, 3.
 molecule: collection images ## Molecule scenarios against real containers (SCENARIOS="a b", MOLECULE_JOBS=2)
 	@scripts/molecule-all.sh $(SCENARIOS)
 
-test: unit lint gates sanity compile molecule ## The full suite (what CI runs)
+test: unit lint gates sanity compile molecule demo-test ## The full suite (what CI runs)
 	@echo "== all tests passed"
 
 demo: collection images ## Build a small container fleet and run the main job on it
@@ -78,6 +78,10 @@ demo: collection images ## Build a small container fleet and run the main job on
 
 demo-clean: ## Remove the demo fleet
 	@scripts/demo.sh clean
+
+demo-test: collection images ## `make demo` as a test (it fails unless the fleet ends compliant), then removed
+	@echo "== make demo (must end with every host compliant)"
+	@rc=0; scripts/demo.sh || rc=$$?; scripts/demo.sh clean; exit $$rc
 
 bench: collection images ## Benchmarks; figures go to BENCHMARKS.md
 	@bench/run.sh

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Measure 1: gathering listening sockets with owners, four ways, alternating.
 
-Contenders: our module and community.general.listen_ports_facts (one-task playbooks, timed
+Contenders: our module (every key, and with `fields` of four keys) and
+community.general.listen_ports_facts (one-task playbooks, timed
 from the controller, with a ping playbook as the floor), and, timed inside the host as
 plain processes, `ss -Htulpn`, psutil.net_connections(kind='inet') in a scratch venv, and
 our gatherer without Ansible (module_utils imported by a bare python3).
@@ -35,6 +36,7 @@ def contenders(host, ansible, inventory, playbooks):
     return [
         ("ping", playbook("ping.yml")),
         ("listening_ports", playbook("listening_ports.yml")),
+        ("listening_ports_lean", playbook("listening_ports_lean.yml")),
         ("listen_ports_facts", playbook("listen_ports_facts.yml")),
         ("ss", lambda: host.timeit("ss", "-Htulpn", count_lines=True)),
         ("psutil", lambda: host.python(PSUTIL_CODE, interpreter="/opt/psutil-venv/bin/python")),

@@ -62,7 +62,7 @@ def describe(root: str, host_name: str | None = None) -> dict:
 
 def code_state(root: str) -> dict:
     """Which collection code was measured: the commit, and a hash of the working tree's
-    plugins/, roles/ and playbooks/ (other engineers may be changing them meanwhile)."""
+    plugins/, roles/ and playbooks/ (they may change while a measure runs)."""
     import hashlib
 
     digest = hashlib.sha256()

@@ -9,11 +9,14 @@ def _machine(rep, meta, parts) -> None:
     m = meta["machine"]
     rep.w("## The machine")
     rep.w()
-    rep.w("**Figures were taken on a shared 2-core machine**: other engineers' containers and test runs were "
-          "active during the run (%d containers running at the start, load average %.1f / %.1f / %.1f on %d cores), "
-          "so single timings swing widely. Every measure therefore alternates its contenders inside each round, "
-          "repeats, and reports median, min and max; compare the contenders of one table with each other, not "
-          "with figures from a quiet machine." % (m["containers_running"], *m["load_start"], m["cores"]))
+    load = m["load_start"][0]
+    busy = load > 0.5 * m["cores"] or m["containers_running"] > 0
+    rep.w("**%s**: %d containers were running at the start, load average %.1f / %.1f / %.1f on %d cores%s. "
+          "Every measure alternates its contenders inside each round, repeats, and reports median, min and max; "
+          "compare the contenders of one table with each other rather than with figures from another machine."
+          % ("Figures were taken on a shared %d-core machine" % m["cores"] if busy else "Figures were taken on a quiet %d-core machine" % m["cores"],
+             m["containers_running"], *m["load_start"], m["cores"],
+             ", so single timings swing widely" if busy else ""))
     rep.w()
     rep.w("| | |")
     rep.w("| --- | --- |")
@@ -133,7 +136,7 @@ def _why(rep, parts) -> None:
               % ("{:,}".format(t["items"]), handling, handling / float(c["rate"]), c["rate"],
                  profile["controller_cpu"]["listening_ports"], profile["controller_cpu"]["ping"]))
     rep.w()
-    rep.w("What would fix it (for the gatherer's owner; the contract's item shape is kept):")
+    rep.w("What is done about it, and what is left (the contract's item shape is kept):")
     rep.w()
     if t.get("pack_option"):
         rep.w("* **Host side: done.** The packed transport measured above removes the per-value exit path on the "
@@ -144,11 +147,11 @@ def _why(rep, parts) -> None:
         rep.w("* **Skip the no-op per-value exit path on the host.** listening_ports declares no no_log option, so "
               "`remove_values` changes nothing; returning the items as one JSON text that an action plugin "
               "decodes on the controller removes the largest host-side cost shown above.")
-    rep.w("* **Ship fewer values when the caller needs fewer.** Most callers consume exposure, port and owner; an "
-          "option such as `fields:` (default: all, as today) or `include_loopback: false` at the call site "
-          "shrinks every per-value cost on both sides proportionally. The audit shows the effect: `port_audit` "
-          "gathers in the host and, with `return_listening: none`, returns only the drift: section 2 measures "
-          "it with and without the socket list.")
+    rep.w("* **Ship fewer values when the caller needs fewer.** `listening_ports` takes `fields:` (default: every "
+          "key) and `set_facts: false`; `port_audit` takes `return_listening: all|audited|none` and "
+          "`listening_fields`, and the audit role asks only for the audited sockets. Every per-value cost on both "
+          "sides shrinks in proportion: section 1 measures `fields` of four keys, section 2 the audit with and "
+          "without the socket list.")
     rep.w("* The gatherer itself has little left to win: its owner scan reads every fd link of every process, as "
           "`ss -p` does; in the busy cases it is the scan over all processes' fd tables that grows, for both.")
     rep.w()
@@ -173,8 +176,8 @@ def _notes(rep, parts) -> None:
           "5, the 20-host run goes through each task in four batches, so total time grows with the fleet and "
           "seconds per host level off at the cost of a batch divided by five. More forks help only while the "
           "controller has CPU to spare: every worker is a Python process that builds the module, drives SSH and "
-          "post-processes the result, and on these 2 cores (shared with the hosts' containers and other "
-          "engineers' work) they compete with each other. On a real controller, size forks to its cores and "
+          "post-processes the result, and on these 2 cores (shared with the hosts' containers) "
+          "they compete with each other. On a real controller, size forks to its cores and "
           "memory; the drift check itself puts almost no load on the hosts.")
     rep.w("* **Pipelining** removes the temporary-file round trips (mkdir, sftp put, chmod, rm) of every task on "
           "every host. It is the cheapest speed-up for any playbook; it needs `requiretty` off in sudoers, which "
