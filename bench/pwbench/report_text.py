@@ -56,6 +56,7 @@ def _commands(rep) -> None:
     rep.w("# 1. gathering (controller; one task per playbook)")
     rep.w("ansible-playbook -i bench.json bench/playbooks/ping.yml                # ansible.builtin.ping")
     rep.w("ansible-playbook -i bench.json bench/playbooks/listening_ports.yml     # portwarden.hardening.listening_ports")
+    rep.w("ansible-playbook -i bench.json bench/playbooks/listening_ports_lean.yml  # the same, fields: [protocol, address, port, process]")
     rep.w("ansible-playbook -i bench.json bench/playbooks/listen_ports_facts.yml  # community.general.listen_ports_facts")
     rep.w("# 1. gathering (inside the host, timed by bench/target/timeit.py)")
     rep.w("ss -Htulpn")
