@@ -10,7 +10,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 COLOURS = {
-    "listening_ports": "#1f77b4", "listen_ports_facts": "#d62728", "ss": "#2ca02c", "psutil": "#9467bd",
+    "listening_ports": "#1f77b4", "listening_ports_lean": "#aec7e8", "listen_ports_facts": "#d62728", "ss": "#2ca02c", "psutil": "#9467bd",
     "gather": "#17becf", "ping": "#7f7f7f", "port_audit": "#1f77b4", "sets": "#1f77b4", "per_port": "#d62728",
 }
 

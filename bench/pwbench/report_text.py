@@ -10,8 +10,8 @@ def _machine(rep, meta, parts) -> None:
     rep.w("## The machine")
     rep.w()
     load = m["load_start"][0]
-    busy = load > 0.5 * m["cores"] or m["containers_running"] > 0
-    rep.w("**%s**: %d containers were running at the start, load average %.1f / %.1f / %.1f on %d cores%s. "
+    busy = load > 0.5 * m["cores"]
+    rep.w("**%s**: %d container(s) were running at the start, load average %.1f / %.1f / %.1f on %d cores%s. "
           "Every measure alternates its contenders inside each round, repeats, and reports median, min and max; "
           "compare the contenders of one table with each other rather than with figures from another machine."
           % ("Figures were taken on a shared %d-core machine" % m["cores"] if busy else "Figures were taken on a quiet %d-core machine" % m["cores"],
