@@ -37,6 +37,13 @@ def ensure_newline(text) -> str:
     return text if not text or text.endswith("\n") else text + "\n"
 
 
+def required_content(content, backend, what) -> str:
+    """The one rendered file a single-file backend applies; raise FirewallError when it is empty."""
+    if not (content or "").strip():
+        raise FirewallError("the %s backend needs 'content' (%s)" % (backend, what))
+    return content
+
+
 def read_text(path):
     """File content, or None when the file does not exist."""
     try:

@@ -31,6 +31,7 @@ from ansible_collections.portwarden.hardening.plugins.module_utils._fw_base impo
     FirewallError,
     ensure_newline,
     need,
+    required_content,
     read_text,
     remove_file,
     run_checked,
@@ -203,9 +204,7 @@ class FirewalldBackend:
         return need(self.which, "firewall-offline-cmd", self.name)
 
     def desired(self, content=None, **_other_parts) -> dict:
-        if not (content or "").strip():
-            raise FirewallError("the firewalld backend needs 'content' (the rendered zone XML)")
-        return {"content": ensure_newline(content)}
+        return {"content": ensure_newline(required_content(content, self.name, "the rendered zone XML"))}
 
     def validate(self, parts) -> None:
         zone_settings(parts["content"])

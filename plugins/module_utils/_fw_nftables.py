@@ -25,6 +25,7 @@ from ansible_collections.portwarden.hardening.plugins.module_utils._fw_base impo
     TemporaryText,
     ensure_newline,
     need,
+    required_content,
     run_checked,
 )
 
@@ -156,9 +157,7 @@ class NftablesBackend:
         return self._nft
 
     def desired(self, content=None, **_other_parts) -> dict:
-        if not (content or "").strip():
-            raise FirewallError("the nftables backend needs 'content' (the rendered ruleset)")
-        return {"content": normalise(content)}
+        return {"content": normalise(required_content(content, self.name, "the rendered ruleset"))}
 
     def validate(self, parts) -> None:
         check_scope(parts["content"])

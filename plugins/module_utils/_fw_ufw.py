@@ -33,6 +33,7 @@ from ansible_collections.portwarden.hardening.plugins.module_utils._fw_base impo
     FirewallError,
     ensure_newline,
     need,
+    required_content,
     read_text,
     run_checked,
 )
@@ -152,9 +153,7 @@ class UfwBackend:
         return need(self.which, "ufw", self.name)
 
     def desired(self, content=None, **_other_parts) -> dict:
-        if not (content or "").strip():
-            raise FirewallError("the ufw backend needs 'content' (the rendered ufw rules)")
-        return {"content": ensure_newline(content)}
+        return {"content": ensure_newline(required_content(content, self.name, "the rendered ufw rules"))}
 
     def validate(self, parts) -> None:
         parse_content(parts["content"])
