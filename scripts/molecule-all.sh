@@ -26,7 +26,11 @@ run_one() {
   local scenario=$1 start rc=0
   start=$(date +%s)
   echo "== molecule scenario $scenario: started"
-  molecule test -s "$scenario" >"$LOGS/$scenario.log" 2>&1 || rc=$?
+  # Container and network names are per scenario, not per checkout: a lock per scenario
+  # lets several checkouts on one machine share the engine without tearing down each
+  # other's containers (flock is util-linux, in every Debian system).
+  flock "/tmp/portwarden-molecule-$scenario.lock" \
+    molecule test -s "$scenario" >"$LOGS/$scenario.log" 2>&1 || rc=$?
   if [ "$rc" -eq 0 ]; then
     echo "== molecule scenario $scenario: passed in $(( $(date +%s) - start )) s"
   else

@@ -14,7 +14,7 @@ cd "$root"
 # Tracked files plus new, not ignored ones: what the next commit would hold.
 git ls-files -z --cached --others --exclude-standard | while IFS= read -r -d '' f; do
   [ -e "$f" ] && printf '%s\0' "$f"
-done | rsync -a --from0 --files-from=- ./ "$dest/"
+done | tar --null --files-from=- -cf - | tar -C "$dest" -xf -
 # ansible-test bootstraps pip in its sanity venvs with a script from its own CI host;
 # provide it locally (see scripts/get-pip-shim.py) so only the package index is needed.
 pip_version=$(python3 - <<'PY'
