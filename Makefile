@@ -16,10 +16,13 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_FORCE_COLOR ?= 0
 export PY_COLORS ?= 0
 
-.PHONY: help venv docker images collection test unit lint gates sanity compile molecule demo demo-clean demo-test bench clean lock role-readmes
+.PHONY: help tools venv docker images collection test unit lint gates sanity compile molecule demo demo-clean demo-test bench clean lock role-readmes
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+tools: ## Install the system commands the scripts call (scripts/host-tools.txt)
+	@scripts/ensure-tools.sh
 
 $(STAMP): requirements/dev.lock
 	@echo "[venv] creating $(VENV) from requirements/dev.lock"
@@ -38,9 +41,9 @@ lock: ## Re-pin requirements/dev.lock from requirements/dev.in
 $(LINK):
 	@mkdir -p $(dir $(LINK)) && ln -sfn $(CURDIR) $(LINK)
 
-collection: $(STAMP) $(LINK)
+collection: tools $(STAMP) $(LINK)
 
-docker: ## Ensure a running Docker engine
+docker: tools ## Ensure a running Docker engine
 	@scripts/ensure-docker.sh
 
 images: docker ## Build or reuse the Debian 11/12/13 host images

@@ -14,10 +14,17 @@ antsibull-changelog lint
 echo "== ansible-galaxy collection build"
 rm -rf ee && mkdir -p ee
 ansible-galaxy collection build --force --output-path ee . >/dev/null
-unwanted=$(tar -tzf "$tarball" | grep -E '(^|/)(\.venv|\.cache|__pycache__|molecule|images|scripts|tests/output)(/|$)|\.pyc$' || true)
+contents=$(tar -tzf "$tarball" | sed 's|^\./||')
+unwanted=$(grep -E '(^|/)(\.venv|\.cache|__pycache__|molecule|images|scripts|tests/output)(/|$)|\.pyc$|^(\.ansible-lint|\.yamllint|ansible\.cfg|pytest\.ini|Makefile)$' <<<"$contents" || true)
 if [ -n "$unwanted" ]; then
   echo "the built collection carries files users should not get:"; echo "$unwanted"; exit 1
 fi
+for required in COPYING README.md meta/runtime.yml changelogs/changelog.yaml; do
+  grep -qx "$required" <<<"$contents" || { echo "the built collection lacks $required"; exit 1; }
+done
+# The execution environment installs the tarball under a version-free name, so its
+# definition never goes stale when galaxy.yml's version changes.
+cp "$tarball" ee/portwarden-hardening.tar.gz
 
 echo "== galaxy-importer"
 cfg=$(mktemp); trap 'rm -f "$cfg"' EXIT
@@ -36,10 +43,11 @@ echo "== antsibull-docs lint-collection-docs"
 antsibull-docs lint-collection-docs --plugin-docs --skip-rstcheck .cache/collections/ansible_collections/portwarden/hardening
 
 echo "== ansible-builder create (execution environment)"
-grep -q "portwarden-hardening-$version.tar.gz" execution-environment.yml || {
-  echo "execution-environment.yml does not reference $tarball (galaxy.yml version $version)"; exit 1; }
+grep -q "ee/portwarden-hardening.tar.gz" execution-environment.yml || {
+  echo "execution-environment.yml must install ee/portwarden-hardening.tar.gz"; exit 1; }
 rm -rf .cache/ee-context
 ansible-builder create -f execution-environment.yml -c .cache/ee-context >/dev/null
-test -f ".cache/ee-context/_build/$tarball"
+test -f ".cache/ee-context/_build/ee/portwarden-hardening.tar.gz"
+grep -q "openssh-client" .cache/ee-context/_build/bindep.txt
 grep -q "ansible-galaxy collection install" .cache/ee-context/Dockerfile
 echo "execution environment context ready in .cache/ee-context"

@@ -12,15 +12,49 @@ import pathlib
 import sys
 
 import yaml
+from antsibull_docs_parser import dom, parser
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 HEADER = "<!-- Generated from meta/argument_specs.yml by scripts/role_readmes.py; edit the specs, not this file. -->\n"
 
 
+def _code(text: str) -> str:
+    fence = "``" if "`" in text else "`"
+    return f"{fence}{text}{fence}" if fence == "`" else f"{fence} {text} {fence}"
+
+
+def _part(part) -> str:
+    """One part of Ansible's doc markup (C(), O(), M(), ...) as Markdown."""
+    if isinstance(part, dom.TextPart):
+        return part.text
+    if isinstance(part, dom.OptionNamePart):
+        return _code(part.name + (f"={part.value}" if part.value is not None else ""))
+    if isinstance(part, (dom.CodePart, dom.OptionValuePart, dom.ReturnValuePart, dom.EnvVariablePart)):
+        return _code(getattr(part, "text", None) or getattr(part, "value", None) or getattr(part, "name", ""))
+    if isinstance(part, dom.ModulePart):
+        return _code(part.fqcn)
+    if isinstance(part, dom.PluginPart):
+        return _code(part.plugin.fqcn) + f" {part.plugin.type}"
+    if isinstance(part, dom.ItalicPart):
+        return f"*{part.text}*"
+    if isinstance(part, dom.BoldPart):
+        return f"**{part.text}**"
+    if isinstance(part, dom.URLPart):
+        return f"<{part.url}>"
+    if isinstance(part, dom.LinkPart):
+        return f"[{part.text}]({part.url})"
+    if isinstance(part, dom.HorizontalLinePart):
+        return "\n\n---\n\n"
+    raise ValueError(f"doc markup the README generator does not know: {part!r}")
+
+
 def _text(value) -> str:
-    if isinstance(value, list):
-        return " ".join(str(v) for v in value)
-    return str(value or "")
+    """Doc markup as Markdown, the way GitHub and Galaxy show a README."""
+    paragraphs = value if isinstance(value, list) else [value or ""]
+    rendered = []
+    for paragraph in parser.parse(paragraphs, parser.Context(), errors="exception"):
+        rendered.append("".join(_part(part) for part in paragraph))
+    return " ".join(rendered)
 
 
 def _cell(value) -> str:

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Filters over the allowlist model: thin wrappers that turn our errors into AnsibleFilterError.
 
-Documentation lives beside this file in allowlist.yml, audit_exceptions.yml and port_ranges.yml.
+Documentation lives beside this file in allowlist.yml, allowlist_errors.yml, audit_exceptions.yml and
+port_ranges.yml.
 """
 
 from __future__ import annotations
@@ -23,6 +24,19 @@ def allowlist(raw, var_name="portwarden_allowlist"):
         return parse_allowlist(raw, var_name=var_name)
     except AllowlistError as error:
         raise AnsibleFilterError(str(error)) from None
+
+
+def allowlist_errors(raw, var_name="portwarden_allowlist"):
+    """Every problem of an allowlist, one line each; empty when it is valid.
+
+    Roles fail with these through ansible.builtin.fail, so the user reads one line per bad
+    entry instead of the templating error chain that a failing filter produces.
+    """
+    try:
+        parse_allowlist(raw, var_name=var_name)
+    except AllowlistError as error:
+        return [" ".join(message.split()) for message in error.errors]
+    return []
 
 
 def port_ranges(values, var_name="port list"):
@@ -47,6 +61,7 @@ class FilterModule:
     def filters(self):
         return {
             "allowlist": allowlist,
+            "allowlist_errors": allowlist_errors,
             "audit_exceptions": audit_exceptions,
             "port_ranges": port_ranges,
         }

@@ -46,6 +46,12 @@ def test_bad_allowlist_stops_the_play_before_any_step(tmp_path, allowlist, words
     assert run.returncode != 0, output
     for word in words:
         assert word in output, output
+    # One line that names the entry, not ansible-core's "Finalization of task args ... caused by" chain.
+    fatal = [line for line in output.splitlines() if line.startswith("fatal:")]
+    assert len(fatal) == 1, output
+    message = json.loads(fatal[0].split("=> ", 1)[1])["msg"]
+    assert message.startswith("portwarden_allowlist entry #") and "\n" not in message, message
+    assert "Finalization" not in output and "caused by" not in output, output
     # No step ran: validation is the first task after fact gathering.
     for step in ("Disable legacy services on every mechanism", "Apply the ruleset", "Compare listening sockets with the allowlist"):
         assert step not in output, output

@@ -8,11 +8,12 @@ import datetime
 import pytest
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.portwarden.hardening.plugins.filter import ports
 from ansible_collections.portwarden.hardening.plugins.filter.ports import FilterModule, allowlist, audit_exceptions, port_ranges
 
 
 def test_filters_are_registered():
-    assert set(FilterModule().filters()) == {"allowlist", "audit_exceptions", "port_ranges"}
+    assert set(FilterModule().filters()) == {"allowlist", "allowlist_errors", "audit_exceptions", "port_ranges"}
 
 
 def test_allowlist_filter_normalises():
@@ -68,3 +69,22 @@ def test_audit_exceptions_filter_normalises_a_yaml_date():
 def test_audit_exceptions_filter_raises_filter_error_naming_the_entry():
     with pytest.raises(AnsibleFilterError, match=r"^portwarden_audit_exceptions entry #1 \(port: 8080\): owner: is required"):
         audit_exceptions([{"port": 8080, "reason": "agent"}])
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ([{"port": 22}], []),
+        (
+            [{"port": 22, "sources": ["10.0.0.0/8", "10.0.0.300/8"]}],
+            ['portwarden_allowlist entry #1 (port: 22): sources[2]: "10.0.0.300/8" is not an IPv4 or IPv6 address or CIDR network'],
+        ),
+        ([{"port": 22}, {"port": 99999}, {"port": 80, "proto": "sctp"}], ["entry #2 (port: 99999)", "entry #3 (port: 80)"]),
+    ],
+    ids=["valid", "source", "two-entries"],
+)
+def test_allowlist_errors_returns_one_line_per_problem(raw, expected):
+    errors = ports.allowlist_errors(raw)
+    assert len(errors) == len(expected)
+    for error, wanted in zip(errors, expected):
+        assert wanted in error and "\n" not in error
