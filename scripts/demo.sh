@@ -8,7 +8,7 @@ export PORTWARDEN_DEMO_REPORTS="$root/demo/reports"
 
 # One demo fleet per machine (fixed container names): a second checkout waits its turn.
 if [ -z "${PORTWARDEN_DEMO_LOCKED:-}" ]; then
-  PORTWARDEN_DEMO_LOCKED=1 exec flock /tmp/portwarden-demo.lock "$0" "$@"
+  PORTWARDEN_DEMO_LOCKED=1 exec flock /tmp/portwarden-demo.lock "$root/scripts/demo.sh" "$@"
 fi
 
 step() { printf '\n\033[1m== %s\033[0m\n%s\n\n' "$1" "${2:-}"; }
