@@ -26,6 +26,7 @@ from ansible_collections.portwarden.hardening.plugins.module_utils._reports impo
     port_sort_key,
     protocol_of,
 )
+from ansible_collections.portwarden.hardening.plugins.module_utils._reports_history import history_section
 
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 # Worst first: a matrix cell shows the worst thing about that port on that host.
@@ -336,7 +337,7 @@ def render_html(run) -> str:
         '<h2>Hosts</h2>', _hosts_table(run),
         '<h2>Hosts \u00d7 ports</h2>', _matrix(run),
         '<h2>Findings</h2>', _findings(run),
-        _accepted(run), _changes(run), _allowlists(run),
+        _accepted(run), _changes(run), history_section(run), _allowlists(run),
         '<footer>portwarden.hardening drift report \u00b7 schema %s v%s</footer>' % (_e(run["schema"]), _e(run["schema_version"])),
         "</body></html>\n",
     ))

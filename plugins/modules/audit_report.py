@@ -102,6 +102,15 @@ options:
       - How many timestamped run documents to keep under C(history/) in O(dest). V(0) keeps none.
     type: int
     default: 30
+  history_runs:
+    description:
+      - How many earlier runs the run document carries in brief (each host's status and finding counts), taken from
+        the previous run's document, so the HTML report shows each host's last runs side by side and a reader sees
+        when drift appeared.
+      - The briefs travel inside C(latest.json), so they need no C(history/) directory and also work with a previous
+        run read from a URL. V(0) carries none.
+    type: int
+    default: 10
   ignore_loopback:
     description:
       - Whether the audit ignored loopback listeners; the matrix, the listener counts, the metrics and the changes
@@ -274,7 +283,8 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.portwarden.hardening.plugins.module_utils._reports import build_run, summary_line
+from ansible_collections.portwarden.hardening.plugins.module_utils._reports import build_run, summary_line, usable_previous
+from ansible_collections.portwarden.hardening.plugins.module_utils._reports_history import carry_history
 from ansible_collections.portwarden.hardening.plugins.module_utils._reports_previous import is_url, load_previous
 from ansible_collections.portwarden.hardening.plugins.module_utils._reports_prometheus import render_prometheus
 from ansible_collections.portwarden.hardening.plugins.module_utils._reports_store import (
@@ -301,6 +311,7 @@ def main():
             previous_validate_certs=dict(type="bool", default=True),
             compare_previous=dict(type="bool", default=True),
             history=dict(type="int", default=30),
+            history_runs=dict(type="int", default=10),
             ignore_loopback=dict(type="bool", default=True),
             fail_on_drift=dict(type="bool", default=False),
             title=dict(type="str", default="portwarden drift check"),
@@ -309,8 +320,9 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    if params["history"] < 0:
-        module.fail_json(msg="history must be 0 or more, got %d" % params["history"])
+    for name in ("history", "history_runs"):
+        if params[name] < 0:
+            module.fail_json(msg="%s must be 0 or more, got %d" % (name, params[name]))
     dest = os.path.abspath(params["dest"])
     previous_source = params["previous"] or os.path.join(dest, FILE_NAMES["json"])
     if not is_url(previous_source):
@@ -335,6 +347,7 @@ def main():
         )
     except ValueError as error:
         module.fail_json(msg="cannot build the report: %s" % error)
+    run["history"] = carry_history(usable_previous(previous)[0], params["history_runs"])
     warnings = [w for w in [read_warning] + run["warnings"] if w]
     for warning in warnings:
         module.warn(warning)

@@ -118,3 +118,15 @@ def test_previous_from_a_url_gives_the_changes_in_a_fresh_directory(capsys, tmp_
         server.server_close()
     assert out["changes"]["previous_run_id"] == "20260125T120000Z"
     assert out["changes"]["hosts_not_in_this_run"] == ["audit-clean"]
+
+
+def test_each_run_carries_the_history_of_the_runs_before(capsys, tmp_path, results):
+    for day in (1, 2, 3):
+        _run(capsys, {"results": results, "dest": str(tmp_path), "started": "2026-01-0%dT12:00:00Z" % day,
+                      "formats": ["json", "html"], "history_runs": 5})
+    document = json.loads((tmp_path / "latest.json").read_text())
+    assert [brief["run_id"] for brief in document["history"]] == ["20260102T120000Z", "20260101T120000Z"]
+    page = (tmp_path / "latest.html").read_text()
+    assert '<table id="history"' in page and page.count("<code>2026010") >= 3
+    out = _run(capsys, {"results": results, "dest": str(tmp_path), "history_runs": -1})
+    assert out["failed"] is True and "history_runs must be 0 or more" in out["msg"]
