@@ -1,4 +1,5 @@
 # Copyright (c) 2026, portwarden maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The effective allowlist of the current host: thin wrapper over _allowlist_compose."""
 

@@ -161,4 +161,3 @@ def compose_allowlist(variables: Mapping) -> list:
     if first is not None:
         raise AllowlistError(errors, index=first.index, field=first.field)
     return [raw for raw, _proto, _ranges in composed]
-

@@ -81,8 +81,8 @@ def _cell(host) -> str:
         return '<td class="muted" title="not in this run">\u2013</td>'
     status = host["status"]
     worst = next((severity for severity in SEVERITIES if host.get(severity)), None)
-    title = "%s: %d findings (%s)" % (status, host.get("findings", 0),
-                                     ", ".join("%d %s" % (host[s], s) for s in SEVERITIES if host.get(s)) or "none")
+    counts = ", ".join("%d %s" % (host[s], s) for s in SEVERITIES if host.get(s)) or "none"
+    title = "%s: %d findings (%s)" % (status, host.get("findings", 0), counts)
     if status in ("error", "unreachable"):
         return '<td class="c-error" title="%s">%s</td>' % (_e(status), _e(status[:5]))
     if status == "compliant" and not host.get("findings"):

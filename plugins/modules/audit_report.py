@@ -75,8 +75,8 @@ options:
     type: str
   previous:
     description:
-      - The previous run's JSON document to compare with, as a path on the controller or an C(http://) or C(https://)
-        URL. Defaults to C(latest.json) in O(dest).
+      - The previous run's JSON document to compare with, as a path on the controller (absolute, or relative to the
+        working directory) or an C(http://) or C(https://) URL. Defaults to C(latest.json) in O(dest).
       - A URL is how a job that starts in a fresh execution environment (AWX/AAP, CI) compares with the run before
         it; see the collection's docs/drift_check.md.
       - A missing file or an HTTP 404 means a first run; an unreadable, unreachable, oversized (over 64 MiB) or foreign
@@ -326,7 +326,7 @@ def main():
     dest = os.path.abspath(params["dest"])
     previous_source = params["previous"] or os.path.join(dest, FILE_NAMES["json"])
     if not is_url(previous_source):
-        previous_source = os.path.abspath(os.path.expanduser(previous_source))
+        previous_source = os.path.abspath(previous_source)
 
     previous, read_warning = (None, None)
     if params["compare_previous"]:

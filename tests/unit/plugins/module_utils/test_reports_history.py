@@ -61,9 +61,10 @@ def test_history_is_carried_newest_first_and_capped(results, runs, keep, expecte
     [
         "not a list",
         [None, 3, "x", {"run_id": 5, "hosts": {}}, {"run_id": "r", "hosts": []}],
-        [{"run_id": "r" * 500, "finished": ["x"], "hosts": {"h": {"status": "pwned", "findings": 1},
-                                                          "g": {"status": "drift", "findings": -3, "high": True},
-                                                          "<b>": {"status": "drift", "findings": 2}}}],
+        [{"run_id": "r" * 500, "finished": ["x"],
+          "hosts": {"h": {"status": "pwned", "findings": 1},
+                    "g": {"status": "drift", "findings": -3, "high": True},
+                    "<b>": {"status": "drift", "findings": 2}}}],
     ],
 )
 def test_a_hostile_previous_document_is_cleaned(results, history):
