@@ -16,14 +16,21 @@ from __future__ import annotations
 
 import re
 
-from ansible.module_utils.urls import open_url
-
 from ansible_collections.portwarden.hardening.plugins.module_utils._reports import load_json
 from ansible_collections.portwarden.hardening.plugins.module_utils._reports_store import read_previous
 
 # A run document of 10,000 hosts is far below this; anything larger is not ours.
 MAX_BYTES = 64 * 1024 * 1024
 _URL = re.compile(r"^https?://", re.IGNORECASE)
+
+
+def open_url(url, **kwargs):
+    """Ansible's open_url (proxies, TLS, redirects), imported on first use: this file is also
+    imported where only the standard library is (the target-Python compile check), and
+    reading a previous report from a path needs nothing more."""
+    from ansible.module_utils.urls import open_url as ansible_open_url
+
+    return ansible_open_url(url, **kwargs)
 
 
 def is_url(source) -> bool:
