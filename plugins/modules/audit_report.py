@@ -158,18 +158,18 @@ seealso:
 """
 
 EXAMPLES = r"""
-- name: Audit every host against its allowlist
+- name: Audit every host against its composed allowlist (portwarden_allowlist + portwarden_allowlist__*)
   portwarden.hardening.port_audit:
-    allowlist: "{{ portwarden_allowlist }}"
+    allowlist: "{{ lookup('portwarden.hardening.effective_allowlist') }}"
   register: audit
 
 - name: Write the fleet reports on the controller
   portwarden.hardening.audit_report:
     results: "{{ dict(ansible_play_hosts | zip(ansible_play_hosts | map('extract', hostvars, 'audit'))) }}"
-    allowlists: "{{ dict(ansible_play_hosts | zip(ansible_play_hosts | map('extract', hostvars, 'portwarden_allowlist')
-                    | map('portwarden.hardening.allowlist'))) }}"
+    allowlists: "{{ dict(ansible_play_hosts | zip(ansible_play_hosts | map('extract', hostvars)
+                    | map('portwarden.hardening.compose_allowlist') | map('portwarden.hardening.allowlist'))) }}"
     dest: /var/lib/portwarden/reports
-    formats: [json, junit, html, markdown]
+    formats: [json, junit, html, markdown, sarif]
   delegate_to: localhost
   run_once: true
   become: false
@@ -185,6 +185,20 @@ EXAMPLES = r"""
   ansible.builtin.fail:
     msg: "{{ report.lines[inventory_hostname] }}"
   when: inventory_hostname in report.drifting
+
+# AWX/AAP or CI: the report directory starts empty, the previous run comes from a URL.
+- name: Write the reports, compared with the previous run kept in an artifact store
+  portwarden.hardening.audit_report:
+    results: "{{ dict(ansible_play_hosts | zip(ansible_play_hosts | map('extract', hostvars, 'audit'))) }}"
+    dest: portwarden-reports
+    formats: [json, html, sarif]
+    previous: https://artifacts.example.com/portwarden/prod/latest.json
+    previous_headers:
+      Authorization: "Bearer {{ artifact_token }}"
+  delegate_to: localhost
+  run_once: true
+  become: false
+  check_mode: false
 """
 
 RETURN = r"""
