@@ -104,14 +104,24 @@ def _subtract(ranges: list, cut: list) -> list:
     return remaining
 
 
-def _apply_removal(composed: list, removal: dict) -> list:
-    """Remove the removal's ports from the composed entries (raw entry, proto, ranges) so far."""
+def _apply_removals(composed: list, removals: list) -> list:
+    """Remove the removals' ports from the composed entries (raw entry, proto, ranges) so far.
+
+    Consecutive removals are applied in one pass: subtracting commutes, and a long host list
+    of removals over a long group list would otherwise cost entries x removals passes.
+    """
+    if not removals:
+        return composed
+    cuts = {}
+    for removal in removals:
+        cuts.setdefault(removal["proto"], []).extend(removal["ranges"])
     kept = []
     for raw, proto, ranges in composed:
-        if proto != removal["proto"]:
+        cut = cuts.get(proto)
+        if not cut or not any(low <= high_cut and low_cut <= high for low, high in ranges for low_cut, high_cut in cut):
             kept.append((raw, proto, ranges))
             continue
-        remaining = _subtract(ranges, removal["ranges"])
+        remaining = _subtract(ranges, cut)
         if remaining == ranges:
             kept.append((raw, proto, ranges))
             continue
@@ -129,6 +139,7 @@ def compose_allowlist(variables: Mapping) -> list:
     """
     names = allowlist_variables(variables)
     composed = []
+    pending = []  # removals not yet applied: consecutive ones go in one pass
     errors = []
     first = None
     for name in names:
@@ -149,15 +160,17 @@ def compose_allowlist(variables: Mapping) -> list:
                                          "remove it" % (name, index + 1, describe_entry(raw)), index=index, field="origin")
                 where = "%s entry #%d%s" % (name, index + 1, describe_entry(raw))
                 if _state_of(raw, where) == "absent":
-                    composed = _apply_removal(composed, _removal(raw, index, name))
+                    pending.append(_removal(raw, index, name))
                     continue
                 entry = {key: raw[key] for key in raw if key != "state"}
                 entry["origin"] = name
                 parsed = parse_entry(entry, index, name)
+                composed = _apply_removals(composed, pending)
+                pending = []
                 composed.append((entry, parsed["proto"], parsed["ports"]))
             except AllowlistError as error:
                 errors.extend(error.errors)
                 first = first or error
     if first is not None:
         raise AllowlistError(errors, index=first.index, field=first.field)
-    return [raw for raw, _proto, _ranges in composed]
+    return [raw for raw, _proto, _ranges in _apply_removals(composed, pending)]

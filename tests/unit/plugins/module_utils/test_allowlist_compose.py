@@ -57,6 +57,13 @@ def test_variables_are_applied_in_name_order(names, expected):
          [(53, "tcp", ALL)]),
         # Only what came before: a later variable may allow the port again.
         ({ALL: [{"port": 23, "state": "absent"}], HOST: [{"port": 23}]}, [(23, "tcp", HOST)]),
+        # Order within one list counts too: the removal closes what came before it, not what follows.
+        ({ALL: [{"port": 22}, {"port": "20-25", "state": "absent"}, {"port": 23}, {"port": 21, "state": "absent"},
+                {"port": 24, "state": "absent"}]},
+         [(23, "tcp", ALL)]),
+        # Many removals at once (applied in one pass) cut the same as one by one.
+        ({ALL: [{"port": "1-10"}], HOST: [{"port": p, "state": "absent"} for p in (2, 4, 6, 8, 10)]},
+         [(1, "tcp", ALL), (3, "tcp", ALL), (5, "tcp", ALL), (7, "tcp", ALL), (9, "tcp", ALL)]),
         # Removing what is not there is no error.
         ({ALL: [{"port": 22}], HOST: [{"port": 23, "state": "absent", "comment": "never telnet"}]}, [(22, "tcp", ALL)]),
         # Every entry that covers the port goes, whatever its sources.
