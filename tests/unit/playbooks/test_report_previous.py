@@ -62,8 +62,8 @@ def test_a_fresh_job_compares_with_the_previous_run_from_a_url(tmp_path):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         url = "http://127.0.0.1:%d/latest.json" % server.server_address[1]
-        run, second = drift_check(tmp_path, "job2", {"portwarden_report_previous": url,
-                                                    "portwarden_report_previous_headers": {"Authorization": TOKEN}})
+        previous = {"portwarden_report_previous": url, "portwarden_report_previous_headers": {"Authorization": TOKEN}}
+        run, second = drift_check(tmp_path, "job2", previous)
         _run, third = drift_check(tmp_path, "job3", {"portwarden_report_previous": url.replace("latest", "nothing-yet")})
     finally:
         server.shutdown()
