@@ -2,11 +2,13 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Filters over the allowlist model: thin wrappers that turn our errors into AnsibleFilterError.
 
-Documentation lives beside this file in allowlist.yml, allowlist_errors.yml, audit_exceptions.yml and
-port_ranges.yml.
+Documentation lives beside this file in allowlist.yml, allowlist_errors.yml, audit_exceptions.yml,
+compose_allowlist.yml and port_ranges.yml.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
 
@@ -15,6 +17,7 @@ from ansible_collections.portwarden.hardening.plugins.module_utils._allowlist im
     parse_allowlist,
     parse_port_ranges,
 )
+from ansible_collections.portwarden.hardening.plugins.module_utils._allowlist_compose import compose_allowlist as _compose
 from ansible_collections.portwarden.hardening.plugins.module_utils._audit_exceptions import parse_exceptions
 
 
@@ -37,6 +40,16 @@ def allowlist_errors(raw, var_name="portwarden_allowlist"):
     except AllowlistError as error:
         return [" ".join(message.split()) for message in error.errors]
     return []
+
+
+def compose_allowlist(variables):
+    """{variable name: list} (a host's hostvars too) -> the effective allowlist; fail naming every bad entry."""
+    if not isinstance(variables, Mapping):
+        raise AnsibleFilterError("compose_allowlist expects a mapping of variable names to lists, such as hostvars[host]")
+    try:
+        return _compose(variables)
+    except AllowlistError as error:
+        raise AnsibleFilterError(str(error)) from None
 
 
 def port_ranges(values, var_name="port list"):
@@ -63,5 +76,6 @@ class FilterModule:
             "allowlist": allowlist,
             "allowlist_errors": allowlist_errors,
             "audit_exceptions": audit_exceptions,
+            "compose_allowlist": compose_allowlist,
             "port_ranges": port_ranges,
         }

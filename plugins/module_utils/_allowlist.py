@@ -26,7 +26,7 @@ PORT_MIN = 1
 PORT_MAX = 65535
 PROTOCOLS = ("tcp", "udp")
 DEFAULT_PROTO = "tcp"
-ALLOWED_KEYS = ("port", "proto", "sources", "process", "required", "comment")
+ALLOWED_KEYS = ("port", "proto", "sources", "process", "required", "comment", "origin")
 
 _DIGITS = re.compile(r"^[0-9]+$")
 _RANGE = re.compile(r"^([0-9]+)-([0-9]+)$")
@@ -301,6 +301,8 @@ def parse_entry(raw, index: int, var_name: str = "portwarden_allowlist") -> dict
         ("process", lambda: parse_text(raw.get("process"), "process")),
         ("required", lambda: _parse_required(raw.get("required"))),
         ("comment", lambda: parse_text(raw.get("comment"), "comment", allow_empty=True)),
+        # The variable the entry came from, set by _allowlist_compose.
+        ("origin", lambda: parse_text(raw.get("origin"), "origin")),
     )
     for key, step in steps:
         try:
@@ -317,7 +319,8 @@ def parse_entry(raw, index: int, var_name: str = "portwarden_allowlist") -> dict
     entry["port"] = written
     entry["ports"] = ports
     entry["label"] = make_label(written, proto, entry["comment"])
-    return {key: entry[key] for key in ("index", "label", "port", "ports", "proto", "sources", "process", "required", "comment")}
+    return {key: entry[key] for key in ("index", "label", "port", "ports", "proto", "sources", "process", "required", "comment",
+                                        "origin")}
 
 
 def parse_allowlist(raw, var_name: str = "portwarden_allowlist") -> list:

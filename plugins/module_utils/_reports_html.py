@@ -26,6 +26,7 @@ from ansible_collections.portwarden.hardening.plugins.module_utils._reports impo
     port_sort_key,
     protocol_of,
 )
+from ansible_collections.portwarden.hardening.plugins.module_utils._reports_history import history_section
 
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 # Worst first: a matrix cell shows the worst thing about that port on that host.
@@ -306,14 +307,15 @@ def _changes(run) -> str:
 def _allowlists(run) -> str:
     parts = []
     for group in run.get("allowlists") or []:
-        rows = "".join("<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>" % (
+        rows = "".join("<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>" % (
             _e(entry.get("port")), _e(entry.get("proto")),
             _e(", ".join((entry.get("sources") or {}).get("ipv4", []) + (entry.get("sources") or {}).get("ipv6", []))
                if entry.get("sources") else "any"),
-            _e(entry.get("process") or ""), "yes" if entry.get("required") else "", _e(entry.get("comment") or ""))
+            _e(entry.get("process") or ""), "yes" if entry.get("required") else "", _e(entry.get("comment") or ""),
+            _e(entry.get("origin") or ""))
             for entry in group["entries"])
         parts.append("<details><summary>%s: %s, hosts %s</summary><table><tr><th>Port</th><th>Proto</th><th>Sources</th>"
-                     "<th>Process</th><th>Required</th><th>Comment</th></tr>%s</table></details>"
+                     "<th>Process</th><th>Required</th><th>Comment</th><th>Declared in</th></tr>%s</table></details>"
                      % (_e(group["id"]), _plural(len(group["entries"]), "entry", "entries"), _e(", ".join(group["hosts"])), rows))
     return "<h2>Allowlists used</h2>%s" % ("".join(parts) or '<p class="muted">Not recorded.</p>')
 
@@ -336,7 +338,7 @@ def render_html(run) -> str:
         '<h2>Hosts</h2>', _hosts_table(run),
         '<h2>Hosts \u00d7 ports</h2>', _matrix(run),
         '<h2>Findings</h2>', _findings(run),
-        _accepted(run), _changes(run), _allowlists(run),
+        _accepted(run), _changes(run), history_section(run), _allowlists(run),
         '<footer>portwarden.hardening drift report \u00b7 schema %s v%s</footer>' % (_e(run["schema"]), _e(run["schema_version"])),
         "</body></html>\n",
     ))

@@ -24,6 +24,7 @@ from ansible_collections.portwarden.hardening.plugins.module_utils._reports_html
 from ansible_collections.portwarden.hardening.plugins.module_utils._reports_junit import render_junit
 from ansible_collections.portwarden.hardening.plugins.module_utils._reports_markdown import render_markdown
 from ansible_collections.portwarden.hardening.plugins.module_utils._reports_prometheus import render_prometheus
+from ansible_collections.portwarden.hardening.plugins.module_utils._reports_sarif import render_sarif
 
 RENDERERS = {
     "json": render_json,
@@ -31,6 +32,7 @@ RENDERERS = {
     "html": render_html,
     "markdown": render_markdown,
     "prometheus": render_prometheus,
+    "sarif": render_sarif,
 }
 FILE_NAMES = {
     "json": "latest.json",
@@ -38,6 +40,7 @@ FILE_NAMES = {
     "html": "latest.html",
     "markdown": "latest.md",
     "prometheus": "latest.prom",
+    "sarif": "latest.sarif",
 }
 HISTORY_DIR = "history"
 _HISTORY_FILE = re.compile(r"^([0-9]{8}T[0-9]{6}Z)(?:-([0-9]+))?\.json$")

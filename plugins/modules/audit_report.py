@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 ---
 module: audit_report
-short_description: Write the fleet drift reports (JSON, JUnit, HTML, Markdown, Prometheus) from port_audit results
+short_description: Write the fleet drift reports (JSON, JUnit, HTML, Markdown, Prometheus, SARIF) from port_audit results
 version_added: 0.1.0
 description:
   - Collects every host's M(portwarden.hardening.port_audit) result into one run document and writes it to a report
@@ -53,11 +53,12 @@ options:
   formats:
     description:
       - Which reports to write. C(json) is C(latest.json), C(junit) C(latest.junit.xml), C(html) C(latest.html),
-        C(markdown) C(latest.md), C(prometheus) C(latest.prom) (every host's metrics in one textfile).
+        C(markdown) C(latest.md), C(prometheus) C(latest.prom) (every host's metrics in one textfile), C(sarif)
+        C(latest.sarif) (SARIF 2.1.0, one result per finding, for code-scanning dashboards).
       - Without C(json) the next run has no C(latest.json) to compare with.
     type: list
     elements: str
-    choices: [json, junit, html, markdown, prometheus]
+    choices: [json, junit, html, markdown, prometheus, sarif]
     default: [json, junit, html, markdown]
   started:
     description:
@@ -74,9 +75,23 @@ options:
     type: str
   previous:
     description:
-      - The previous run's JSON document to compare with. Defaults to C(latest.json) in O(dest).
-      - A missing file means a first run; an unreadable or foreign one is a warning, not an error.
-    type: path
+      - The previous run's JSON document to compare with, as a path on the controller (absolute, or relative to the
+        working directory) or an C(http://) or C(https://) URL. Defaults to C(latest.json) in O(dest).
+      - A URL is how a job that starts in a fresh execution environment (AWX/AAP, CI) compares with the run before
+        it; see the collection's docs/drift_check.md.
+      - A missing file or an HTTP 404 means a first run; an unreadable, unreachable, oversized (over 64 MiB) or foreign
+        document is a warning, not an error. User name, password and query string are left out of messages.
+    type: str
+  previous_headers:
+    description:
+      - HTTP headers sent when O(previous) is a URL, for example C(Authorization) for an artifact store.
+    type: dict
+    default: {}
+  previous_validate_certs:
+    description:
+      - Whether to validate the TLS certificate when O(previous) is an C(https://) URL.
+    type: bool
+    default: true
   compare_previous:
     description:
       - Whether to compare with the previous run at all.
@@ -87,6 +102,15 @@ options:
       - How many timestamped run documents to keep under C(history/) in O(dest). V(0) keeps none.
     type: int
     default: 30
+  history_runs:
+    description:
+      - How many earlier runs the run document carries in brief (each host's status and finding counts), taken from
+        the previous run's document, so the HTML report shows each host's last runs side by side and a reader sees
+        when drift appeared.
+      - The briefs travel inside C(latest.json), so they need no C(history/) directory and also work with a previous
+        run read from a URL. V(0) carries none.
+    type: int
+    default: 10
   ignore_loopback:
     description:
       - Whether the audit ignored loopback listeners; the matrix, the listener counts, the metrics and the changes
@@ -134,18 +158,18 @@ seealso:
 """
 
 EXAMPLES = r"""
-- name: Audit every host against its allowlist
+- name: Audit every host against its composed allowlist (portwarden_allowlist + portwarden_allowlist__*)
   portwarden.hardening.port_audit:
-    allowlist: "{{ portwarden_allowlist }}"
+    allowlist: "{{ lookup('portwarden.hardening.effective_allowlist') }}"
   register: audit
 
 - name: Write the fleet reports on the controller
   portwarden.hardening.audit_report:
     results: "{{ dict(ansible_play_hosts | zip(ansible_play_hosts | map('extract', hostvars, 'audit'))) }}"
-    allowlists: "{{ dict(ansible_play_hosts | zip(ansible_play_hosts | map('extract', hostvars, 'portwarden_allowlist')
-                    | map('portwarden.hardening.allowlist'))) }}"
+    allowlists: "{{ dict(ansible_play_hosts | zip(ansible_play_hosts | map('extract', hostvars)
+                    | map('portwarden.hardening.compose_allowlist') | map('portwarden.hardening.allowlist'))) }}"
     dest: /var/lib/portwarden/reports
-    formats: [json, junit, html, markdown]
+    formats: [json, junit, html, markdown, sarif]
   delegate_to: localhost
   run_once: true
   become: false
@@ -161,6 +185,20 @@ EXAMPLES = r"""
   ansible.builtin.fail:
     msg: "{{ report.lines[inventory_hostname] }}"
   when: inventory_hostname in report.drifting
+
+# AWX/AAP or CI: the report directory starts empty, the previous run comes from a URL.
+- name: Write the reports, compared with the previous run kept in an artifact store
+  portwarden.hardening.audit_report:
+    results: "{{ dict(ansible_play_hosts | zip(ansible_play_hosts | map('extract', hostvars, 'audit'))) }}"
+    dest: portwarden-reports
+    formats: [json, html, sarif]
+    previous: https://artifacts.example.com/portwarden/prod/latest.json
+    previous_headers:
+      Authorization: "Bearer {{ artifact_token }}"
+  delegate_to: localhost
+  run_once: true
+  become: false
+  check_mode: false
 """
 
 RETURN = r"""
@@ -259,12 +297,13 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.portwarden.hardening.plugins.module_utils._reports import build_run, summary_line
+from ansible_collections.portwarden.hardening.plugins.module_utils._reports import build_run, summary_line, usable_previous
+from ansible_collections.portwarden.hardening.plugins.module_utils._reports_history import carry_history
+from ansible_collections.portwarden.hardening.plugins.module_utils._reports_previous import is_url, load_previous
 from ansible_collections.portwarden.hardening.plugins.module_utils._reports_prometheus import render_prometheus
 from ansible_collections.portwarden.hardening.plugins.module_utils._reports_store import (
     FILE_NAMES,
     planned_paths,
-    read_previous,
     render_all,
     store,
 )
@@ -281,9 +320,12 @@ def main():
             started=dict(type="str"),
             finished=dict(type="str"),
             run_id=dict(type="str"),
-            previous=dict(type="path"),
+            previous=dict(type="str"),
+            previous_headers=dict(type="dict", default={}, no_log=True),
+            previous_validate_certs=dict(type="bool", default=True),
             compare_previous=dict(type="bool", default=True),
             history=dict(type="int", default=30),
+            history_runs=dict(type="int", default=10),
             ignore_loopback=dict(type="bool", default=True),
             fail_on_drift=dict(type="bool", default=False),
             title=dict(type="str", default="portwarden drift check"),
@@ -292,14 +334,18 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    if params["history"] < 0:
-        module.fail_json(msg="history must be 0 or more, got %d" % params["history"])
+    for name in ("history", "history_runs"):
+        if params[name] < 0:
+            module.fail_json(msg="%s must be 0 or more, got %d" % (name, params[name]))
     dest = os.path.abspath(params["dest"])
-    previous_path = params["previous"] or os.path.join(dest, FILE_NAMES["json"])
+    previous_source = params["previous"] or os.path.join(dest, FILE_NAMES["json"])
+    if not is_url(previous_source):
+        previous_source = os.path.abspath(previous_source)
 
     previous, read_warning = (None, None)
     if params["compare_previous"]:
-        previous, read_warning = read_previous(previous_path)
+        previous, read_warning = load_previous(previous_source, params["previous_headers"],
+                                               validate_certs=params["previous_validate_certs"])
     try:
         run = build_run(
             params["results"],
@@ -315,6 +361,7 @@ def main():
         )
     except ValueError as error:
         module.fail_json(msg="cannot build the report: %s" % error)
+    run["history"] = carry_history(usable_previous(previous)[0], params["history_runs"])
     warnings = [w for w in [read_warning] + run["warnings"] if w]
     for warning in warnings:
         module.warn(warning)

@@ -9,11 +9,36 @@ import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.portwarden.hardening.plugins.filter import ports
-from ansible_collections.portwarden.hardening.plugins.filter.ports import FilterModule, allowlist, audit_exceptions, port_ranges
+from ansible_collections.portwarden.hardening.plugins.filter.ports import (
+    FilterModule,
+    allowlist,
+    audit_exceptions,
+    compose_allowlist,
+    port_ranges,
+)
 
 
 def test_filters_are_registered():
-    assert set(FilterModule().filters()) == {"allowlist", "allowlist_errors", "audit_exceptions", "port_ranges"}
+    assert set(FilterModule().filters()) == {"allowlist", "allowlist_errors", "audit_exceptions", "compose_allowlist", "port_ranges"}
+
+
+def test_compose_allowlist_filter_reads_only_allowlist_variables():
+    composed = compose_allowlist({"inventory_hostname": "web3", "portwarden_allowlist": [{"port": 22}],
+                                  "portwarden_allowlist__b": [{"port": 22, "state": "absent"}, {"port": 443}]})
+    assert composed == [{"port": 443, "origin": "portwarden_allowlist__b"}]
+
+
+@pytest.mark.parametrize(
+    "raw, text",
+    [
+        ({"portwarden_allowlist__web": [{"port": 70000}]}, "portwarden_allowlist__web entry #1 (port: 70000): port 70000"),
+        ([{"port": 22}], "compose_allowlist expects a mapping"),
+    ],
+)
+def test_compose_allowlist_filter_raises_filter_error(raw, text):
+    with pytest.raises(AnsibleFilterError) as caught:
+        compose_allowlist(raw)
+    assert text in str(caught.value)
 
 
 def test_allowlist_filter_normalises():

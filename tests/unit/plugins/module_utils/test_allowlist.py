@@ -56,6 +56,7 @@ def test_entry_has_the_contract_shape_and_defaults():
         "process": None,
         "required": False,
         "comment": None,
+        "origin": None,
     }
 
 

@@ -85,3 +85,48 @@ def test_bad_arguments_fail_cleanly(capsys, tmp_path, results, args, message):
     out = _run(capsys, dict({"results": results, "dest": str(tmp_path)}, **args))
     assert out["failed"] is True
     assert message in out["msg"]
+
+
+def test_previous_from_a_url_gives_the_changes_in_a_fresh_directory(capsys, tmp_path, results):
+    """An AWX/CI job starts with an empty report directory; the previous run comes over HTTP."""
+    import http.server
+    import threading
+
+    first = tmp_path / "first"
+    _run(capsys, {"results": results, "dest": str(first), "started": "2026-01-25T12:00:00Z", "formats": ["json"]})
+    body = (first / "latest.json").read_bytes()
+
+    class Store(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            ok = self.path == "/portwarden/latest.json" and self.headers.get("X-Token") == "s3cret-token"
+            self.send_response(200 if ok else 404)
+            self.end_headers()
+            self.wfile.write(body if ok else b"")
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Store)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = "http://127.0.0.1:%d/portwarden/latest.json" % server.server_address[1]
+        del results["audit-clean"]
+        out = _run(capsys, {"results": results, "dest": str(tmp_path / "fresh"), "started": "2026-01-26T12:00:00Z",
+                            "previous": url, "previous_headers": {"X-Token": "s3cret-token"}})
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert out["changes"]["previous_run_id"] == "20260125T120000Z"
+    assert out["changes"]["hosts_not_in_this_run"] == ["audit-clean"]
+
+
+def test_each_run_carries_the_history_of_the_runs_before(capsys, tmp_path, results):
+    for day in (1, 2, 3):
+        _run(capsys, {"results": results, "dest": str(tmp_path), "started": "2026-01-0%dT12:00:00Z" % day,
+                      "formats": ["json", "html"], "history_runs": 5})
+    document = json.loads((tmp_path / "latest.json").read_text())
+    assert [brief["run_id"] for brief in document["history"]] == ["20260102T120000Z", "20260101T120000Z"]
+    page = (tmp_path / "latest.html").read_text()
+    assert '<table id="history"' in page and page.count("<code>2026010") >= 3
+    out = _run(capsys, {"results": results, "dest": str(tmp_path), "history_runs": -1})
+    assert out["failed"] is True and "history_runs must be 0 or more" in out["msg"]
