@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import json
+import re
 import os
 
 import pytest
@@ -85,3 +86,10 @@ def test_bad_arguments_fail_cleanly(capsys, tmp_path, results, args, message):
     out = _run(capsys, dict({"results": results, "dest": str(tmp_path)}, **args))
     assert out["failed"] is True
     assert message in out["msg"]
+
+
+@pytest.mark.parametrize("grouping, suites", [("host", ["audit-clean", "audit-drift", "audit-gone"]), ("finding", ["fleet"])])
+def test_junit_grouping_chooses_suites_per_host_or_one_fleet_suite(capsys, tmp_path, results, grouping, suites):
+    _run(capsys, {"results": results, "dest": str(tmp_path), "formats": ["junit"], "junit_grouping": grouping})
+    text = (tmp_path / "latest.junit.xml").read_text(encoding="utf-8")
+    assert re.findall(r'<testsuite name="([^"]+)"', text) == suites
