@@ -133,15 +133,36 @@ def module(root: str, ansible, workdir: str, hosts: int, findings: int, rounds: 
     return samples
 
 
-def _machine_listeners(ansible, workdir: str, root: str) -> list:
+_LISTENERS_PLAYBOOK = """---
+# Every listener of this machine, as port_audit sees it (written by bench/pwbench/report_scale.py).
+- name: Audit the machine against an empty allowlist
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Audit
+      portwarden.hardening.port_audit:
+        allowlist: []
+      register: audit
+    - name: Save the result
+      ansible.builtin.copy:
+        content: "{{ audit | to_json }}"
+        dest: "{{ out }}"
+        mode: "0600"
+"""
+
+
+def _machine_listeners(ansible, workdir: str) -> list:
     """Every listener of this machine that counts as exposure, as port_audit sees it."""
     inventory = os.path.join(workdir, "localhost.ini")
     with open(inventory, "w", encoding="utf-8") as handle:
         handle.write("localhost ansible_connection=local ansible_python_interpreter=/usr/bin/python3\n")
-    argv = [os.path.join(ansible.bin, "ansible"), "-i", inventory, "localhost", "-m", "portwarden.hardening.port_audit",
-            "-a", json.dumps({"allowlist": []}), "-o"]
-    out = subprocess.run(argv, check=True, env=ansible.env(), cwd=workdir, text=True, stdout=subprocess.PIPE).stdout
-    result = json.loads(out.split("=>", 1)[1])
+    playbook = os.path.join(workdir, "report-listeners.yml")
+    with open(playbook, "w", encoding="utf-8") as handle:
+        handle.write(_LISTENERS_PLAYBOOK)
+    out = os.path.join(workdir, "report-listeners.json")
+    ansible.playbook(inventory, playbook, "-e", "out=%s" % out)
+    with open(out, encoding="utf-8") as handle:
+        result = json.load(handle)
     return [{"port": item["port"], "proto": item["protocol"]} for item in result["drift"]["unexpected"]]
 
 
@@ -153,7 +174,7 @@ def fleet(root: str, ansible, workdir: str, hosts: int, rounds: int) -> dict:
     planted.listen(1)
     port = planted.getsockname()[1]
     try:
-        allowlist = [entry for entry in _machine_listeners(ansible, workdir, root)
+        allowlist = [entry for entry in _machine_listeners(ansible, workdir)
                      if not (entry["port"] == port and entry["proto"] == "tcp")]
         group_vars = {
             "ansible_connection": "local",

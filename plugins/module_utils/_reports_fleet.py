@@ -100,7 +100,9 @@ def group_findings(hosts: Mapping) -> list:
                 address = item.get("address")
                 if address is not None and str(address) not in group["addresses"]:
                     group["addresses"].append(str(address))
-                for control in item.get("controls") or []:
+                controls = item.get("controls")
+                # A host's result is untrusted: a string here would otherwise become one control per character.
+                for control in controls if isinstance(controls, (list, tuple)) else []:
                     if str(control) not in group["controls"]:
                         group["controls"].append(str(control))
     result = []

@@ -278,7 +278,9 @@ def _matrix_cells(record, ignore_loopback: bool) -> dict:
     cells = {}
 
     def mark(item, state, detail):
-        key = (protocol_of(item), port_of(item))
+        port = port_of(item)
+        # A malformed result may carry any JSON value as its port; a column needs a hashable one.
+        key = (protocol_of(item), port if isinstance(port, (int, str)) else str(port))
         old_state, details = cells.get(key, ("ok", []))
         if _CELL_ORDER.index(state) < _CELL_ORDER.index(old_state):
             old_state = state
