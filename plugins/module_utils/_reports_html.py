@@ -58,7 +58,9 @@ _SCRIPT = """(function () {
       function (t) { return shown[t] + " of " + total[t] + " " + (t === "fleet" ? "grouped findings" : t); }).join(", ") : "";
   }
   box.addEventListener("input", apply);
-  if (location.hash.indexOf("#filter=") === 0) { box.value = decodeURIComponent(location.hash.slice(8)); }
+  try {
+    if (location.hash.indexOf("#filter=") === 0) { box.value = decodeURIComponent(location.hash.slice(8)); }
+  } catch (e) { /* a malformed link leaves the box empty */ }
   apply();
 })();"""
 _SCRIPT_HASH = "sha256-" + base64.b64encode(hashlib.sha256(_SCRIPT.encode("utf-8")).digest()).decode("ascii")
@@ -456,7 +458,7 @@ def render_html(run) -> str:
         warnings,
         '<h2>Summary</h2>', _cards(run), _filter_box(),
         '<h2>Fleet view: findings across hosts</h2>', _fleet_view(run),
-        '<h2>Findings by severity per host</h2>', _chart(run),
+        '<h2>Findings by severity: the worst drifting hosts</h2>', _chart(run),
         '<h2>Hosts</h2>', _hosts_table(run),
         '<h2>Hosts \u00d7 ports</h2>', _matrix(run),
         '<h2>Findings</h2>', _findings(run),

@@ -110,17 +110,6 @@ class DevTools:
                 return answer.get("result", {})
             self.events.append(answer)
 
-    def wait_event(self, method: str) -> dict:
-        deadline = time.monotonic() + TIMEOUT
-        for index, event in enumerate(self.events):
-            if event.get("method") == method:
-                return self.events.pop(index)
-        while True:
-            event = self._read_message(deadline)
-            if event.get("method") == method:
-                return event
-            self.events.append(event)
-
     def close(self):
         try:
             self.call("Browser.close")
@@ -135,6 +124,40 @@ class DevTools:
         os.close(self._from_browser)
 
 
+class Tab:
+    """One page of the browser, opened on a URL and loaded."""
+
+    def __init__(self, browser: DevTools, url: str):
+        self.browser = browser
+        target = browser.call("Target.createTarget", {"url": "about:blank"})["targetId"]
+        self.session = browser.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+        browser.call("Page.enable", session=self.session)
+        browser.call("Page.addScriptToEvaluateOnNewDocument", {"source": RECORD_VIOLATIONS}, session=self.session)
+        # about:blank carries a mark; the page is loaded once a complete document without it answers.
+        self.evaluate("window.__old = true")
+        browser.call("Page.navigate", {"url": url}, session=self.session)
+        deadline = time.monotonic() + TIMEOUT
+        while not self.evaluate('!window.__old && document.readyState === "complete"'):
+            assert time.monotonic() < deadline, "the report did not load within %.0f s" % TIMEOUT
+            time.sleep(0.1)
+
+    def evaluate(self, expression: str):
+        answer = self.browser.call("Runtime.evaluate", {"expression": expression, "returnByValue": True}, session=self.session)
+        assert "exceptionDetails" not in answer, answer
+        return answer["result"].get("value")
+
+    def probe(self) -> dict:
+        return json.loads(self.evaluate(PROBE))
+
+    def type_filter(self, text: str) -> dict:
+        self.evaluate('(() => { const box = document.getElementById("filter"); box.value = ""; '
+                      'box.dispatchEvent(new Event("input")); box.focus(); })()')
+        if text:
+            # Typed as a user would: the page's own input listener has to react.
+            self.browser.call("Input.insertText", {"text": text}, session=self.session)
+        return self.probe()
+
+
 @pytest.fixture(scope="module")
 def fleet_run():
     spec = importlib.util.spec_from_file_location("synthetic_fleet", os.path.join(FIXTURES, "synthetic.py"))
@@ -145,38 +168,23 @@ def fleet_run():
 
 
 @pytest.fixture(scope="module")
-def page(fleet_run, tmp_path_factory):
+def browser(fleet_run, tmp_path_factory):
+    """(the browser, the report's file URL)."""
     binary = _chromium()
     workdir = tmp_path_factory.mktemp("browser")
     report = workdir / "latest.html"
     report.write_text(render_html(fleet_run), encoding="utf-8")
-    browser = DevTools(binary, str(workdir / "profile"))
+    client = DevTools(binary, str(workdir / "profile"))
     try:
-        target = browser.call("Target.createTarget", {"url": "about:blank"})["targetId"]
-        session = browser.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
-        browser.call("Page.enable", session=session)
-        browser.call("Page.addScriptToEvaluateOnNewDocument", {"source": RECORD_VIOLATIONS}, session=session)
-        browser.call("Page.navigate", {"url": report.as_uri()}, session=session)
-        browser.wait_event("Page.loadEventFired")
-
-        def probe():
-            answer = browser.call("Runtime.evaluate", {"expression": PROBE, "returnByValue": True}, session=session)
-            assert "exceptionDetails" not in answer, answer
-            return json.loads(answer["result"]["value"])
-
-        def type_filter(text):
-            clear = ('(() => { const box = document.getElementById("filter"); box.value = ""; '
-                     'box.dispatchEvent(new Event("input")); box.focus(); })()')
-            answer = browser.call("Runtime.evaluate", {"expression": clear}, session=session)
-            assert "exceptionDetails" not in answer, answer
-            if text:
-                # Typed as a user would: the page's own input listener has to react.
-                browser.call("Input.insertText", {"text": text}, session=session)
-            return probe()
-
-        yield probe, type_filter
+        yield client, report.as_uri()
     finally:
-        browser.close()
+        client.close()
+
+
+@pytest.fixture(scope="module")
+def page(browser):
+    client, url = browser
+    return Tab(client, url)
 
 
 def _hosts_with(run, predicate):
@@ -184,8 +192,7 @@ def _hosts_with(run, predicate):
 
 
 def test_the_fleet_view_renders_first(page, fleet_run):
-    probe, _type = page
-    state = probe()
+    state = page.probe()
     assert state["fleetShown"]
     assert state["fleetRows"] == len(fleet_run["by_finding"])
     first = fleet_run["by_finding"][0]
@@ -198,8 +205,7 @@ def test_the_fleet_view_renders_first(page, fleet_run):
 
 
 def test_the_filter_narrows_hosts_and_findings_by_process(page, fleet_run):
-    _probe, type_filter = page
-    state = type_filter("redis")
+    state = page.type_filter("redis")
     expected = _hosts_with(fleet_run, lambda item: item.get("process") == "redis-server")
     assert 0 < len(expected) < 1000
     assert set(state["hosts"]) == expected
@@ -209,15 +215,22 @@ def test_the_filter_narrows_hosts_and_findings_by_process(page, fleet_run):
 
 
 def test_the_filter_narrows_by_port_and_host_together(page, fleet_run):
-    _probe, type_filter = page
-    state = type_filter("23/tcp h10")
+    state = page.type_filter("23/tcp h10")
     expected = {name for name in _hosts_with(fleet_run, lambda item: item.get("port") == 23) if "h10" in name}
     assert expected and set(state["hosts"]) == expected
     assert state["findings"] == len(expected)
 
 
 def test_an_empty_filter_shows_everything_again(page):
-    _probe, type_filter = page
-    state = type_filter("")
+    state = page.type_filter("")
     assert len(state["hosts"]) == 1000 and state["count"] == ""
+    assert state["violations"] == []
+
+
+def test_a_link_with_a_filter_opens_the_page_filtered(browser, fleet_run):
+    client, url = browser
+    state = Tab(client, url + "#filter=telnetd%20h1").probe()
+    expected = {name for name in _hosts_with(fleet_run, lambda item: item.get("process") == "telnetd") if "h1" in name}
+    assert expected and set(state["hosts"]) == expected
+    assert state["fleetRows"] == 1
     assert state["violations"] == []
