@@ -70,7 +70,7 @@ def render_markdown(run) -> str:
     for warning in run.get("warnings") or []:
         lines += ["> %s" % _cell(warning), ""]
     lines += _fleet_view(run)
-    lines += ["## Hosts", "",_row(["Host", "Status", "Critical", "High", "Medium", "Unexpected", "Missing", "Mismatched", "Accepted"]),
+    lines += ["## Hosts", "", _row(["Host", "Status", "Critical", "High", "Medium", "Unexpected", "Missing", "Mismatched", "Accepted"]),
               _row(["---", "---"] + ["---:"] * 7)]
     ordered = hosts_in_order(run)
     for name, record in ordered:

@@ -89,19 +89,21 @@ def test_hosts_are_grouped_by_status_drifting_first_in_natural_order():
     assert re.findall(r'<tr class="group"><th colspan="12">([^<]+)</th>', page) == [
         "drift: 3 hosts", "error: 1 host", "unreachable: 1 host", "compliant: 2 hosts"]
     text = render_markdown(run)
-    assert re.findall(r"^\| (h[0-9]+) \|", text.split("## Findings")[0], re.M) == ["h4", "h10", "h11", "h3", "h9", "h1", "h2"]
+    assert re.findall(r"^\| (h[0-9]+) \|", text.split("## Findings", maxsplit=1)[0], re.M) == ["h4", "h10", "h11", "h3", "h9", "h1", "h2"]
 
 
 # -- grouping ----------------------------------------------------------------------------
+
+MISSING_EXPORTER = {"port": 9100, "protocol": "tcp", "severity": "medium",
+                    "allowlist_entry": {"port": 9100, "proto": "tcp", "process": "node_exporter"}}
+
 
 def test_findings_are_grouped_by_kind_protocol_port_and_process():
     results = {
         "db2": _result([_socket(6379, "redis-server"), _socket(6379, "redis-server", address="::")]),
         "db10": _result([_socket(6379, "redis-server")]),
         "db1": _result([_socket(6379, "redis-server"), _socket(23, "telnetd", "critical")]),
-        "app1": _result([_socket(6379, "keydb")], missing=[{"port": 9100, "protocol": "tcp", "severity": "medium",
-                                                             "allowlist_entry": {"port": 9100, "proto": "tcp",
-                                                                                 "process": "node_exporter"}}]),
+        "app1": _result([_socket(6379, "keydb")], missing=[MISSING_EXPORTER]),
         "app2": _result([_socket(6379, "redis-server", protocol="udp")]),
     }
     groups = reports.build_run(results, STARTED, FINISHED)["by_finding"]
@@ -140,8 +142,8 @@ def test_a_compliant_fleet_has_no_groups():
 # -- HTML ----------------------------------------------------------------------------------
 
 def test_the_fleet_view_comes_before_the_per_host_sections(big_html):
-    positions = [big_html.index(marker) for marker in ('id="filter"', 'id="fleet"', "<svg", 'id="hosts"', 'id="matrix"',
-                                                        'id="findings"')]
+    markers = ('id="filter"', 'id="fleet"', "<svg", 'id="hosts"', 'id="matrix"', 'id="findings"')
+    positions = [big_html.index(marker) for marker in markers]
     assert positions == sorted(positions)
 
 
