@@ -10,6 +10,7 @@ Environment:
   BENCH_LPF_BIG_RUNS=N listen_ports_facts runs at 10,000 sockets (default 2: it takes minutes)
   BENCH_FLEET_ROUNDS=N rounds of the fleet measure (default 3)
   BENCH_LPF_BUDGET=S   seconds listen_ports_facts may use per case before its remaining runs are skipped (420)
+  BENCH_REPORT_FLEET_ROUNDS=N rounds of drift_check vs ping over the 1,000 local hosts (default 2: ~15 min each)
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from pwbench import docker, firewall, fleet, gathering, host as hostmod, machine, profile, roundtrip, timing  # noqa: E402
+from pwbench import docker, firewall, fleet, gathering, host as hostmod, machine, profile, report_scale, roundtrip, timing  # noqa: E402
 from pwbench.ansible import Ansible  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -31,7 +32,7 @@ RESULTS = os.path.join(ROOT, "bench", "results", "quick" if os.environ.get("BENC
 PLAYBOOKS = os.path.join(ROOT, "bench", "playbooks")
 IMAGE = os.environ.get("BENCH_IMAGE", "portwarden/base:bookworm")
 PSUTIL_VERSION = "7.2.2"
-MEASURES = ("gathering", "roundtrip", "profile", "firewall", "fleet")
+MEASURES = ("gathering", "roundtrip", "profile", "firewall", "fleet", "report")
 
 
 def config() -> dict:
@@ -73,6 +74,11 @@ def config() -> dict:
         "firewall_role_rounds": 1 if quick else 2,
         "fleet_sizes": [1, 2] if quick else [1, 5, 20],
         "fleet_rounds": int(os.environ.get("BENCH_FLEET_ROUNDS") or (1 if quick else 3)),
+        # The fleet report: audit_report on synthetic results, drift_check vs ping over local-connection hosts.
+        "report_hosts": 100 if quick else 1000,
+        "report_findings": 3,
+        "report_fleet_hosts": 50 if quick else 1000,
+        "report_fleet_rounds": int(os.environ.get("BENCH_REPORT_FLEET_ROUNDS") or (1 if quick else 2)),
     }
 
 
@@ -161,6 +167,9 @@ def main() -> int:
         hosts = fleet.start_fleet(ROOT, IMAGE, max(cfg["fleet_sizes"]), public_key)
         result = fleet.measure(hosts, ansible, cfg["fleet_sizes"], list(fleet.CONFIGS), cfg["fleet_rounds"], workdir)
         save("fleet", {"meta": meta, "sizes": cfg["fleet_sizes"], **result})
+
+    if "report" in measures:
+        save("report", {"meta": meta, **report_scale.measure(ROOT, ansible, workdir, cfg)})
 
     timing.log("measures done in %.0f s" % (time.time() - started))
     return 0

@@ -553,6 +553,77 @@ def firewall_section(rep: Report, data) -> None:
     rep.w()
 
 
+def report_scale_section(rep: Report, data) -> None:
+    hosts, findings = data["hosts"], data["findings_per_host"]
+    rep.w("## 5. The fleet report at %s hosts" % fmt_int(hosts))
+    rep.w()
+    rep.w("`portwarden.hardening.audit_report` on %s synthetic `port_audit` results with %d findings each "
+          "(`tests/unit/fixtures/reports/synthetic.py`: the fleet the unit tests and the headless-browser test open), "
+          "then `drift_check` beside a ping playbook over one inventory of %s hosts reached with the local "
+          "connection (every host is the controller; its allowlist declares every listener of the machine but "
+          "one the bench opens, so every host drifts by one listener)." % (fmt_int(hosts), findings, fmt_int(data["fleet"]["hosts"])))
+    rep.w()
+    code_note(rep, data)
+    direct = data["direct"]
+    steps = list(direct[0]["steps"])
+    rep.w("**The report code in one Python process** (build the run document, render each format, write them; "
+          "%d runs):" % len(direct))
+    rep.w()
+    rep.w("| step | median s | min s | max s | output size |")
+    rep.w("| --- | ---: | ---: | ---: | ---: |")
+    for step in steps:
+        st = summary([x["steps"][step] for x in direct])
+        size = direct[0]["sizes"].get(step)
+        rep.w("| %s | %s | %s | %s | %s |" % (step.replace("_", " "), s(st["median"]), s(st["min"]), s(st["max"]),
+                                              "–" if size is None else "%.2f MB" % (size / 1e6)))
+    peak = summary([x["maxrss_kib"] / 1024.0 for x in direct])
+    rep.w()
+    rep.w("Peak memory of that process: %.0f MiB (%.0f MiB before the fleet's results were built). %s findings in "
+          "%d groups (`by_finding`)." % (peak["median"], direct[0]["maxrss_before_kib"] / 1024.0,
+                                         fmt_int(direct[0]["findings"]), direct[0]["groups"]))
+    rep.w()
+    module = data["module"]
+    wall = summary([x["wall"] for x in module])
+    mem = summary([x["peak_kib"] / 1024.0 for x in module])
+    rep.w("**As a playbook task** (`audit_report` with the %s results as module arguments, as the audit role calls "
+          "it; %d runs): %s s median (%s–%s s), peak memory of the largest process %.0f MiB."
+          % (fmt_int(hosts), wall["n"], s(wall["median"]), s(wall["min"]), s(wall["max"]), mem["median"]))
+    rep.w()
+    html = direct[0]["sizes"]["html"]
+    rep.target("HTML report, %s hosts x %d findings" % (fmt_int(hosts), findings), "≤2 MB", "%.2f MB" % (html / 1e6),
+               html <= 2_000_000)
+    if html > 2_000_000:
+        rep.misses.append("**The HTML report of %s hosts x %d findings is %.2f MB, target ≤2 MB.**" % (fmt_int(hosts), findings, html / 1e6))
+
+    fleet = data["fleet"]
+    n = fleet["hosts"]
+    rep.w("**drift_check beside ping over the same %s local-connection hosts** (Ansible's defaults: forks 5, no "
+          "pipelining; contenders alternated):" % fmt_int(n))
+    rep.w()
+    rep.w("| playbook | runs | median s | min s | max s | seconds per host | CPU s per host |")
+    rep.w("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    medians = {}
+    for name in ("ping", "drift_check"):
+        st = summary(walls(fleet["samples"].get(name)))
+        medians[name] = st["median"]
+        cpu_per = summary([cpu(x) / n for x in fleet["samples"].get(name) or []])["median"]
+        rep.w("| %s | %d | %s | %s | %s | **%s** | %s |" % (name, st["n"], s(st["median"]), s(st["min"]), s(st["max"]),
+                                                            s(st["median"] / n if st["median"] else None), s(cpu_per)))
+    rep.w()
+    report = fleet["report"]
+    rep.w("The last drift_check wrote a %s-host report: %s drifting, %s findings in %d groups, HTML %.2f MB."
+          % (fmt_int(n), fmt_int(report["drift"]), fmt_int(report["findings"]), report["groups"], report["html_bytes"] / 1e6))
+    rep.w()
+    if medians.get("ping") and medians.get("drift_check"):
+        value = medians["drift_check"] / medians["ping"]
+        rep.target("drift_check per host vs ping per host, %s hosts" % fmt_int(n), "≤2.5×",
+                   "%s (%s s vs %s s per host)" % (ratio(medians["drift_check"], medians["ping"]),
+                                                   s(medians["drift_check"] / n), s(medians["ping"] / n)), value <= 2.5)
+        if value > 2.5:
+            rep.misses.append("**drift_check at %s hosts: %s ping per host, target ≤2.5×.**"
+                              % (fmt_int(n), ratio(medians["drift_check"], medians["ping"])))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--results", required=True)
@@ -560,7 +631,7 @@ def main() -> int:
     parser.add_argument("--charts", required=True)
     args = parser.parse_args()
     rep = Report(os.path.abspath(args.results), os.path.abspath(args.out), os.path.abspath(args.charts))
-    parts = {name: load(rep.results, name) for name in ("gathering", "profile", "roundtrip", "fleet", "firewall")}
+    parts = {name: load(rep.results, name) for name in ("gathering", "profile", "roundtrip", "fleet", "firewall", "report")}
     present = [p for p in parts.values() if p]
     if not present:
         raise SystemExit("no results in %s: run bench/run.sh first" % args.results)
@@ -576,6 +647,8 @@ def main() -> int:
         parts["fleet"]["per_host"] = fleet_section(body, parts["fleet"])
     if parts["firewall"]:
         firewall_section(body, parts["firewall"])
+    if parts["report"]:
+        report_scale_section(body, parts["report"])
     write(rep, body, parts, present)
     print("wrote %s and %s/*.png" % (os.path.relpath(args.out), os.path.relpath(args.charts)))
     return 0

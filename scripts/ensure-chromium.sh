@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Make sure a headless browser is on the controller: the audit scenario opens the HTML
-# fleet report in Debian's chromium to prove it renders offline. Prints the binary path.
+# Make sure a headless browser is on the controller: `make unit` (the 1,000-host report and
+# its filter box, tests/unit/plugins/module_utils/test_reports_browser.py) and the audit
+# scenario open the HTML fleet report in Debian's chromium. Prints the binary path.
 set -euo pipefail
 
 log() { printf '[chromium] %s\n' "$*" >&2; }

@@ -43,7 +43,7 @@ def _commands(rep) -> None:
     rep.w("```sh")
     rep.w("make bench                      # all measures: ~20 min on a quiet 2-core machine, over an hour on a loaded one")
     rep.w("BENCH_QUICK=1 make bench        # smoke run, small sizes -> bench/results/quick/ (BENCHMARKS.md untouched)")
-    rep.w("BENCH_ONLY=firewall make bench  # one measure again: gathering, roundtrip, profile, firewall, fleet")
+    rep.w("BENCH_ONLY=firewall make bench  # one measure again: gathering, roundtrip, profile, firewall, fleet, report")
     rep.w("```")
     rep.w()
     rep.w("`bench/run.sh` builds `.cache/bench-venv` from `bench/requirements.txt`, starts the containers (label "
@@ -73,6 +73,10 @@ def _commands(rep) -> None:
     rep.w("ansible-playbook -i localhost, bench/playbooks/fw_render.yml -e @fw-allowlist-N.json   # the collection's rendering")
     rep.w("nft -f /opt/pwbench/fw/sets-N.nft ; nft -f /opt/pwbench/fw/per_port-N.nft             # inside the host")
     rep.w("ansible-playbook -i bench.json bench/playbooks/fw_role.yml -e @fw-allowlist-N.json     # first and no-change runs")
+    rep.w("# 5. fleet report (synthetic results; then 1,000 hosts with ansible_connection=local)")
+    rep.w("ansible-playbook -i localhost.ini report-1000.yml -e results_file=report-results-1000.json   # audit_report task")
+    rep.w("ansible-playbook -i report-fleet-1000.json bench/playbooks/ping.yml")
+    rep.w("ansible-playbook -i report-fleet-1000.json portwarden.hardening.drift_check")
     rep.w("```")
     rep.w()
 

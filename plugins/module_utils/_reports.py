@@ -350,9 +350,12 @@ def build_run(results: Mapping, started, finished=None, allowlists=None, excepti
     exceptions = exceptions or {}
     previous, warning = usable_previous(previous)
 
+    # The fleet view lives in its own file, which builds on this one.
+    from ansible_collections.portwarden.hardening.plugins.module_utils._reports_fleet import group_findings, natural_key
+
     hosts = {}
     groups = {}
-    for name in sorted(results, key=str):
+    for name in sorted(results, key=natural_key):
         record = host_record(results[name], ignore_loopback)
         entries = allowlists.get(name)
         if entries is not None:
@@ -394,7 +397,8 @@ def build_run(results: Mapping, started, finished=None, allowlists=None, excepti
         "options": {"ignore_loopback": bool(ignore_loopback), "fail_on_drift": bool(fail_on_drift)},
         "compliant": summary["hosts"] == summary["compliant"],
         "summary": summary,
-        "allowlists": sorted(groups.values(), key=lambda group: group["hosts"][0]),
+        "allowlists": sorted(groups.values(), key=lambda group: natural_key(group["hosts"][0])),
+        "by_finding": group_findings(hosts),
         "hosts": hosts,
         "changes": changes,
         "warnings": [warning] if warning else [],

@@ -3,14 +3,22 @@
 # This file is part of portwarden.hardening; it is private to the collection and may change without notice.
 """A self-contained HTML fleet report for a drift-check run.
 
-One file that opens offline: inline CSS, inline SVG, no script, no font, no image, no
-link to anything. The Content-Security-Policy forbids every fetch, so a browser proves
-it: were anything external, it would be blocked, not loaded. Every value from a host is
-escaped; a cmdline is data, not markup.
+One file that opens offline: inline CSS, inline SVG, one inline script (the filter box),
+no font, no image, no link to anything. The Content-Security-Policy forbids every fetch
+and runs only the script whose hash it names, so a browser proves it: were anything
+external, it would be blocked, not loaded. Every value from a host is escaped; a cmdline
+is data, not markup.
+
+Built for fleets: the fleet view (findings grouped across hosts) comes first, hosts are in
+natural order grouped by status, the chart shows the worst hosts only, and the hosts x
+ports matrix keeps only the ports that drift once the fleet is large. Each section is one
+function; ``render_html`` puts them in order.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import html
 
 from ansible_collections.portwarden.hardening.plugins.module_utils._reports import (
@@ -26,9 +34,45 @@ from ansible_collections.portwarden.hardening.plugins.module_utils._reports impo
     port_sort_key,
     protocol_of,
 )
+from ansible_collections.portwarden.hardening.plugins.module_utils._reports_fleet import (
+    host_search_text,
+    hosts_in_order,
+)
 from ansible_collections.portwarden.hardening.plugins.module_utils._reports_history import history_section
 
-_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
+# The filter box: rows of the fleet view, hosts and findings tables whose text (or data-q,
+# the ports and owners of a host) holds every word typed stay; the others are hidden.
+# "#filter=redis" in the address fills the box, so a filtered view can be shared as a link.
+_SCRIPT = """(function () {
+  var box = document.getElementById("filter"), out = document.getElementById("filter-count");
+  var rows = Array.prototype.slice.call(document.querySelectorAll("#fleet tbody tr, #hosts tbody tr.h, #findings tbody tr"));
+  var texts = rows.map(function (row) { return (row.getAttribute("data-q") || "") + " " + row.textContent.toLowerCase(); });
+  function apply() {
+    var words = box.value.toLowerCase().split(/\\s+/).filter(Boolean), shown = {}, total = {};
+    rows.forEach(function (row, i) {
+      var table = row.closest("table").id, hit = words.every(function (w) { return texts[i].indexOf(w) >= 0; });
+      row.hidden = !hit;
+      total[table] = (total[table] || 0) + 1;
+      shown[table] = (shown[table] || 0) + (hit ? 1 : 0);
+    });
+    out.textContent = words.length ? ["fleet", "hosts", "findings"].filter(function (t) { return t in total; }).map(
+      function (t) { return shown[t] + " of " + total[t] + " " + (t === "fleet" ? "grouped findings" : t); }).join(", ") : "";
+  }
+  box.addEventListener("input", apply);
+  try {
+    if (location.hash.indexOf("#filter=") === 0) { box.value = decodeURIComponent(location.hash.slice(8)); }
+  } catch (e) { /* a malformed link leaves the box empty */ }
+  apply();
+})();"""
+_SCRIPT_HASH = "sha256-" + base64.b64encode(hashlib.sha256(_SCRIPT.encode("utf-8")).digest()).decode("ascii")
+_CSP = ("default-src 'none'; script-src '%s'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
+        "form-action 'none'" % _SCRIPT_HASH)
+# Past this many hosts the matrix keeps only ports that drift and hosts that are not compliant.
+MATRIX_FULL_MAX_HOSTS = 50
+# The per-host chart draws this many drifting hosts, worst first; the rest are a count.
+CHART_MAX_HOSTS = 20
+# Hosts named in a fleet-view row before the rest fold into "+N more".
+FLEET_HOSTS_SHOWN = 8
 # Worst first: a matrix cell shows the worst thing about that port on that host.
 _CELL_ORDER = ("unexpected", "mismatched", "missing", "accepted", "ok")
 _CELL_TEXT = {"unexpected": "unexpected", "mismatched": "mismatch", "missing": "missing", "accepted": "accepted", "ok": "ok"}
@@ -64,6 +108,12 @@ td:first-child, th:first-child { white-space: nowrap; }
 abbr { text-decoration: none; border-bottom: 1px dotted var(--muted); cursor: help; }
 code { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 12px; }
 .muted { color: var(--muted); }
+.filter { position: sticky; top: 0; z-index: 1; background: var(--bg); padding: 8px 0; margin-top: 16px;
+          border-bottom: 1px solid var(--line); }
+.filter input { font: inherit; padding: 3px 8px; width: 22em; } .filter output { color: var(--muted); margin-left: 8px; }
+#fleet details { display: inline; } #fleet summary { display: inline; cursor: pointer; color: var(--muted); }
+#fleet details[open] summary { display: block; }
+tr.group th { background: #e4e7eb; text-align: left; }
 footer { margin-top: 32px; color: var(--muted); font-size: 12px; }
 """
 
@@ -101,34 +151,74 @@ def _cards(run) -> str:
         '<div class="card"><div class="n">%s</div><div class="l">%s</div></div>' % (_e(n), _e(label)) for n, label in cards)
 
 
+def _filter_box() -> str:
+    return ('<div class="filter"><label for="filter">Filter by host, port or process</label> '
+            '<input type="search" id="filter" placeholder="e.g. db1, 6379/tcp, redis" autocomplete="off"> '
+            '<output id="filter-count" for="filter"></output></div>')
+
+
+def _fleet_hosts(hosts: list) -> str:
+    """The first hosts by name; the rest behind a disclosure, so the row stays one line."""
+    head = ", ".join(_e(name) for name in hosts[:FLEET_HOSTS_SHOWN])
+    rest = hosts[FLEET_HOSTS_SHOWN:]
+    if not rest:
+        return head
+    return '%s <details><summary>+%d more</summary>%s</details>' % (head, len(rest), ", ".join(_e(name) for name in rest))
+
+
+def _fleet_view(run) -> str:
+    """Findings grouped across the fleet by (kind, protocol, port, process), worst and widest first."""
+    groups = run.get("by_finding") or []
+    if not groups:
+        return '<p class="muted">No drift on any audited host.</p>'
+    rows = []
+    for group in groups:
+        rows.append('<tr><td>%s</td><td>%s</td><td><code>%s/%s</code></td><td>%s</td><td class="num">%d</td><td>%s</td></tr>' % (
+            _severity(group.get("severity")), _e(group["kind"]), _e(group["port"]), _e(group["protocol"]),
+            _e(group.get("process") or ""), group["host_count"], _fleet_hosts(group["hosts"])))
+    head = "".join("<th>%s</th>" % h for h in ("Severity", "Kind", "Port", "Process", "Hosts", "Which hosts"))
+    return ('<div class="scroll"><table id="fleet"><thead><tr>%s</tr></thead><tbody>%s</tbody></table></div>'
+            % (head, "".join(rows)))
+
+
+def _chart_rank(pair) -> tuple:
+    summary = pair[1]["summary"]
+    return tuple(-summary[severity] for severity in SEVERITIES) + (-summary["findings"],)
+
+
 def _chart(run) -> str:
-    """Horizontal stacked bars: findings by severity per host."""
-    hosts = run["hosts"]
+    """Horizontal stacked bars: findings by severity for the worst drifting hosts; the rest as a count."""
+    ordered = hosts_in_order(run)
+    drifting = [pair for pair in ordered if pair[1]["status"] == "drift"]
+    # sorted() is stable: equal hosts keep their natural order.
+    shown = sorted(drifting, key=_chart_rank)[:CHART_MAX_HOSTS]
+    others = [
+        (len(drifting) - len(shown), "more drifting hosts (see Hosts)"),
+        (sum(1 for _name, record in ordered if record["status"] == "compliant"), "compliant"),
+        (sum(1 for _name, record in ordered if record["status"] in ("error", "unreachable")), "could not be audited"),
+    ]
+    note = '<p class="muted" id="chart-rest">%s</p>' % _e("; ".join("%d %s" % (n, text) for n, text in others if n))
+    if not shown:
+        return '<p class="muted">No host drifts.</p>' + note
     label_w, bar_w, row_h, top = 190, 460, 26, 30
-    height = top + row_h * max(len(hosts), 1) + 10
+    height = top + row_h * len(shown) + 10
     width = label_w + bar_w + 60
-    peak = max([record["summary"]["findings"] for record in hosts.values()] + [1])
+    peak = max([record["summary"]["findings"] for _name, record in shown] + [1])
     parts = [
         '<svg role="img" aria-labelledby="chart-title" width="%d" height="%d" viewBox="0 0 %d %d" '
         'font-family="DejaVu Sans, sans-serif" font-size="12">' % (width, height, width, height),
-        '<title id="chart-title">Findings by severity per host</title>',
+        '<title id="chart-title">Findings by severity, the %s</title>' % _plural(len(shown), "drifting host", "worst drifting hosts"),
     ]
     x = label_w
     for severity in SEVERITIES:
         parts.append('<rect x="%d" y="6" width="12" height="12" fill="%s"/>' % (x, _COLOURS[severity]))
         parts.append('<text x="%d" y="16">%s</text>' % (x + 16, severity))
         x += 90
-    for row, (name, record) in enumerate(hosts.items()):
+    for row, (name, record) in enumerate(shown):
         y = top + row * row_h
         short = name if len(name) <= 28 else name[:27] + "\u2026"
         parts.append('<text x="%d" y="%d" text-anchor="end">%s</text>' % (label_w - 8, y + 16, _e(short)))
         summary = record["summary"]
-        if record["status"] in ("error", "unreachable"):
-            parts.append('<text x="%d" y="%d" fill="#52606d">%s</text>' % (label_w, y + 16, _e(record["status"])))
-            continue
-        if not summary["findings"]:
-            parts.append('<text x="%d" y="%d" fill="#15803d">compliant</text>' % (label_w, y + 16))
-            continue
         x = float(label_w)
         for severity in SEVERITIES:
             count = summary[severity]
@@ -140,37 +230,50 @@ def _chart(run) -> str:
             x += w
         parts.append('<text x="%.1f" y="%d">%d</text>' % (x + 6, y + 16, summary["findings"]))
     parts.append("</svg>")
-    return "".join(parts)
+    return "".join(parts) + note
+
+
+def _change_text(changes) -> str:
+    if changes is None:
+        return ""
+    if changes.get("first_seen"):
+        return "first run"
+    bits = []
+    if changes.get("new"):
+        bits.append("%d new" % len(changes["new"]))
+    if changes.get("vanished"):
+        bits.append("%d vanished" % len(changes["vanished"]))
+    if changes.get("owner_changed"):
+        bits.append("%d owner changed" % len(changes["owner_changed"]))
+    return ", ".join(bits) or "no change"
 
 
 def _hosts_table(run) -> str:
-    rows = []
-    for name, record in run["hosts"].items():
-        s = record["summary"]
-        changes = record.get("changes")
-        if changes is None:
-            change_text = ""
-        elif changes.get("first_seen"):
-            change_text = "first run"
-        else:
-            bits = []
-            if changes.get("new"):
-                bits.append("%d new" % len(changes["new"]))
-            if changes.get("vanished"):
-                bits.append("%d vanished" % len(changes["vanished"]))
-            if changes.get("owner_changed"):
-                bits.append("%d owner changed" % len(changes["owner_changed"]))
-            change_text = ", ".join(bits) or "no change"
-        rows.append(
-            "<tr><td>%s</td><td>%s</td>%s<td class=\"num\">%s</td><td class=\"num\">%s</td><td>%s</td><td>%s</td></tr>" % (
-                _e(name), _status(record["status"]),
-                "".join('<td class="num">%d</td>' % s[key] for key in SEVERITIES + KINDS),
-                s["accepted"], "" if s["listeners"] is None else s["listeners"],
-                _e(record.get("method") or record.get("error") or ""), _e(change_text)))
+    """Every host, grouped by status (drifting first), natural order within a group."""
     titles = ("Host", "Status", "Critical", "High", "Medium", "Unexpected", "Missing", "Mismatched", "Accepted", "Listeners",
               "Method / error", "Since last run")
+    bodies = []
+    group_rows = []
+    current = None
+    for name, record in hosts_in_order(run) + [(None, None)]:
+        status = record["status"] if record else None
+        if status != current and group_rows:
+            bodies.append('<tbody><tr class="group"><th colspan="%d">%s: %s</th></tr>%s</tbody>' % (
+                len(titles), _e(current), _plural(len(group_rows), "host", "hosts"), "".join(group_rows)))
+            group_rows = []
+        current = status
+        if record is None:
+            break
+        s = record["summary"]
+        search = host_search_text(record)
+        group_rows.append(
+            '<tr class="h"%s><td>%s</td><td>%s</td>%s<td class="num">%s</td><td class="num">%s</td><td>%s</td><td>%s</td></tr>' % (
+                ' data-q="%s"' % _e(search.lower()) if search else "", _e(name), _status(record["status"]),
+                "".join('<td class="num">%d</td>' % s[key] for key in SEVERITIES + KINDS),
+                s["accepted"], "" if s["listeners"] is None else s["listeners"],
+                _e(record.get("method") or record.get("error") or ""), _e(_change_text(record.get("changes")))))
     head = "".join("<th>%s</th>" % title for title in titles)
-    return '<div class="scroll"><table id="hosts"><tr>%s</tr>%s</table></div>' % (head, "".join(rows))
+    return '<div class="scroll"><table id="hosts"><thead><tr>%s</tr></thead>%s</table></div>' % (head, "".join(bodies))
 
 
 def _matrix_cells(record, ignore_loopback: bool) -> dict:
@@ -178,7 +281,9 @@ def _matrix_cells(record, ignore_loopback: bool) -> dict:
     cells = {}
 
     def mark(item, state, detail):
-        key = (protocol_of(item), port_of(item))
+        port = port_of(item)
+        # A malformed result may carry any JSON value as its port; a column needs a hashable one.
+        key = (protocol_of(item), port if isinstance(port, (int, str)) else str(port))
         old_state, details = cells.get(key, ("ok", []))
         if _CELL_ORDER.index(state) < _CELL_ORDER.index(old_state):
             old_state = state
@@ -195,18 +300,35 @@ def _matrix_cells(record, ignore_loopback: bool) -> dict:
 
 
 def _matrix(run) -> str:
+    """Hosts x ports; past MATRIX_FULL_MAX_HOSTS hosts only the ports that drift and the hosts that are not compliant."""
     ignore_loopback = run["options"]["ignore_loopback"]
-    per_host = {name: _matrix_cells(record, ignore_loopback) for name, record in run["hosts"].items()}
+    ordered = hosts_in_order(run)
+    per_host = {name: _matrix_cells(record, ignore_loopback) for name, record in ordered}
     columns = sorted({key for cells in per_host.values() for key in cells},
                      key=lambda key: (port_sort_key(key[1]), key[0]))
     if not columns:
         return '<p class="muted">No listener on any host.</p>'
+    collapsed = len(ordered) > MATRIX_FULL_MAX_HOSTS
+    note = ""
+    if collapsed:
+        drifting = {key for cells in per_host.values() for key, (state, _details) in cells.items()
+                    if state in ("unexpected", "mismatched", "missing")}
+        kept = [key for key in columns if key in drifting]
+        rows_kept = [(name, record) for name, record in ordered if record["status"] != "compliant"]
+        note = ('<p class="muted" id="matrix-collapsed">%d hosts: only the %s that drift on some host and the %s that '
+                'are not compliant are shown; %s where every host is as declared and %s are left out.</p>' % (
+                    len(ordered), _plural(len(kept), "port", "ports"), _plural(len(rows_kept), "host", "hosts"),
+                    _plural(len(columns) - len(kept), "port", "ports"),
+                    _plural(len(ordered) - len(rows_kept), "compliant host", "compliant hosts")))
+        columns, ordered = kept, rows_kept
+        if not columns and not ordered:
+            return note
     head = "<tr><th>Host</th>%s</tr>" % "".join('<th class="port">%s/%s</th>' % (_e(port), _e(proto)) for proto, port in columns)
     rows = []
-    for name, record in run["hosts"].items():
+    for name, record in ordered:
         if record["status"] in ("error", "unreachable"):
             rows.append('<tr><th>%s</th><td class="c-error" colspan="%d">%s: %s</td></tr>'
-                        % (_e(name), len(columns), _e(record["status"]), _e(record["error"])))
+                        % (_e(name), max(len(columns), 1), _e(record["status"]), _e(record["error"])))
             continue
         cells = []
         for key in columns:
@@ -214,18 +336,21 @@ def _matrix(run) -> str:
                 cells.append("<td></td>")
                 continue
             state, details = per_host[name][key]
-            cells.append('<td class="c-%s" title="%s">%s</td>' % (state, _e("\n".join(details)), _CELL_TEXT[state]))
+            # At fleet scale the Findings table holds the details; per-cell tooltips would double the page.
+            title = "" if collapsed else ' title="%s"' % _e("\n".join(details))
+            cells.append('<td class="c-%s"%s>%s</td>' % (state, title, _CELL_TEXT[state]))
         rows.append("<tr><th>%s</th>%s</tr>" % (_e(name), "".join(cells)))
     legend = ('<p class="muted">ok = listening and allowed; unexpected = listening, not allowed; mismatch = allowed port, '
-              'wrong owner or bind; missing = required, not listening; accepted = covered by an exception. '
-              'Hover a cell for details.</p>')
-    return '%s<div class="scroll"><table class="matrix" id="matrix">%s%s</table></div>' % (legend, head, "".join(rows))
+              'wrong owner or bind; missing = required, not listening; accepted = covered by an exception. %s</p>'
+              % ("The Findings table has the details." if collapsed else "Hover a cell for details."))
+    return '%s%s<div class="scroll"><table class="matrix" id="matrix">%s%s</table></div>' % (
+        legend, note, head, "".join(rows))
 
 
 def _control_tags(run) -> dict:
     """{control text: "C1"} in order of first appearance; the table shows the tag, a legend the text."""
     tags = {}
-    for record in run["hosts"].values():
+    for _name, record in hosts_in_order(run):
         for item in all_findings(record):
             for control in item.get("controls") or []:
                 tags.setdefault(str(control), "C%d" % (len(tags) + 1))
@@ -236,7 +361,7 @@ def _findings(run) -> str:
     tags = _control_tags(run)
     counts = dict.fromkeys(tags, 0)
     rows = []
-    for name, record in run["hosts"].items():
+    for name, record in hosts_in_order(run):
         for item in all_findings(record):
             entry = entry_of(item)
             controls = [str(c) for c in item.get("controls") or []]
@@ -254,14 +379,14 @@ def _findings(run) -> str:
     head = "".join("<th>%s</th>" % h for h in ("Host", "Severity", "Kind", "Socket", "Owner / entry", "Reason", "Controls"))
     legend = "".join('<tr><td>%s</td><td>%s</td><td class="num">%d</td></tr>' % (tag, _e(control), counts[control])
                      for control, tag in tags.items())
-    return ('<div class="scroll"><table id="findings"><tr>%s</tr>%s</table></div>'
+    return ('<div class="scroll"><table id="findings"><thead><tr>%s</tr></thead><tbody>%s</tbody></table></div>'
             '<h2>Controls</h2><table id="controls"><tr><th>Tag</th><th>Control</th><th>Findings</th></tr>%s</table>'
             % (head, "".join(rows), legend))
 
 
 def _accepted(run) -> str:
     rows = []
-    for name, record in run["hosts"].items():
+    for name, record in hosts_in_order(run):
         for item in record["accepted"]:
             exception = exception_of(item)
             rows.append("<tr><td>%s</td><td><code>%s</code></td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>" % (
@@ -279,7 +404,7 @@ def _changes(run) -> str:
     if not changes:
         return '<h2>Changes since the previous run</h2><p class="muted">No previous run to compare with.</p>'
     items = []
-    for name, record in run["hosts"].items():
+    for name, record in hosts_in_order(run):
         host = record.get("changes")
         if not host:
             continue
@@ -333,12 +458,14 @@ def render_html(run) -> str:
             _e(run["run_id"]), _e(run["started"]), _e(run["finished"]), run["duration_seconds"],
             "ignored" if run["options"]["ignore_loopback"] else "audited"),
         warnings,
-        '<h2>Summary</h2>', _cards(run),
-        '<h2>Findings by severity per host</h2>', _chart(run),
+        '<h2>Summary</h2>', _cards(run), _filter_box(),
+        '<h2>Fleet view: findings across hosts</h2>', _fleet_view(run),
+        '<h2>Findings by severity: the worst drifting hosts</h2>', _chart(run),
         '<h2>Hosts</h2>', _hosts_table(run),
         '<h2>Hosts \u00d7 ports</h2>', _matrix(run),
         '<h2>Findings</h2>', _findings(run),
         _accepted(run), _changes(run), history_section(run), _allowlists(run),
         '<footer>portwarden.hardening drift report \u00b7 schema %s v%s</footer>' % (_e(run["schema"]), _e(run["schema_version"])),
+        "<script>%s</script>" % _SCRIPT,
         "</body></html>\n",
     ))

@@ -9,6 +9,12 @@ finding with a ``<failure>``, so a CI trend shows both "is the host clean" and "
 socket". Accepted findings are ``<skipped>`` with the exception's reason; a host whose
 audit could not run is an ``<error>``. Testcase names carry no pid or timestamp so the
 same finding keeps its name from run to run.
+
+With ``grouping="finding"`` (for fleets, where 1,000 identical failures help nobody) there
+is one ``fleet`` suite instead: one testcase per grouped finding (kind, protocol, port,
+process; the run's ``by_finding``) failing with the hosts it is on, one skipped testcase per
+grouped accepted finding, one error per host that could not be audited, and one passing
+testcase for the hosts without drift.
 """
 
 from __future__ import annotations
@@ -24,6 +30,13 @@ from ansible_collections.portwarden.hardening.plugins.module_utils._reports impo
     finding_label,
     owner_text,
 )
+from ansible_collections.portwarden.hardening.plugins.module_utils._reports_fleet import (
+    group_findings,
+    host_list_text,
+    hosts_in_order,
+)
+
+GROUPINGS = ("host", "finding")
 
 # XML 1.0 cannot carry most control characters, and a process's cmdline may hold any.
 _NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -109,12 +122,69 @@ def _suite(run, name: str, record) -> ET.Element:
     return suite
 
 
-def render_junit(run) -> str:
+def _grouped_suite(run) -> ET.Element:
+    """One suite for the fleet: a testcase per grouped finding, not per host and finding."""
+    suite = ET.Element("testsuite", {"name": "fleet", "timestamp": run["started"].rstrip("Z")})
+    props = ET.SubElement(suite, "properties")
+    ET.SubElement(props, "property", {"name": "run_id", "value": _xml(run["run_id"])})
+    ET.SubElement(props, "property", {"name": "hosts", "value": str(len(run["hosts"]))})
+    counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    for group in run.get("by_finding") or []:
+        name = "%s/%s%s" % (group["port"], group["protocol"], " " + group["process"] if group.get("process") else "")
+        case = _case(suite, "portwarden.fleet.%s" % group["kind"], name)
+        message = "%s: %s %s on %d host%s: %s" % (
+            group.get("severity") or "drift", group["kind"], name, group["host_count"], "" if group["host_count"] == 1 else "s",
+            host_list_text(group["hosts"]))
+        failure = ET.SubElement(case, "failure", {"message": _xml(message), "type": _xml(group.get("severity") or group["kind"])})
+        lines = ["reason (first host): %s" % _xml(group.get("reason"))]
+        if group.get("addresses"):
+            lines.append("addresses: %s" % _xml(", ".join(group["addresses"])))
+        if group.get("controls"):
+            lines.append("controls: %s" % "; ".join(_xml(c) for c in group["controls"]))
+        lines.append("hosts (%d):" % group["host_count"])
+        lines += [_xml(host) for host in group["hosts"]]
+        failure.text = "\n".join(lines)
+        counts["tests"] += 1
+        counts["failures"] += 1
+    ordered = hosts_in_order(run)
+    accepted = {name: {"drift": {"unexpected": [dict(item, kind="unexpected") for item in record["accepted"]]}}
+                for name, record in ordered if record["accepted"]}
+    for group in group_findings(accepted):
+        name = "%s/%s%s" % (group["port"], group["protocol"], " " + group["process"] if group.get("process") else "")
+        case = _case(suite, "portwarden.fleet.accepted", name)
+        ET.SubElement(case, "skipped", {"message": _xml("accepted by exception on %d host%s: %s" % (
+            group["host_count"], "" if group["host_count"] == 1 else "s", host_list_text(group["hosts"])))})
+        counts["tests"] += 1
+        counts["skipped"] += 1
+    for name, record in ordered:
+        if record["status"] in ("error", "unreachable"):
+            case = _case(suite, "portwarden.%s" % name, "audit ran")
+            ET.SubElement(case, "error", {"message": _xml(record["error"]), "type": record["status"]}).text = _xml(record["error"])
+            counts["tests"] += 1
+            counts["errors"] += 1
+    clean = [name for name, record in ordered if record["status"] == "compliant"]
+    case = _case(suite, "portwarden.fleet", "hosts without drift")
+    ET.SubElement(case, "system-out").text = _xml("%d compliant: %s" % (len(clean), ", ".join(clean)))
+    counts["tests"] += 1
+    for key, value in counts.items():
+        suite.set(key, str(value))
+    suite.set("time", "0")
+    return suite
+
+
+def render_junit(run, grouping: str = "host") -> str:
+    """JUnit XML: a suite per host (``grouping="host"``) or one fleet suite of grouped findings (``"finding"``)."""
+    if grouping not in GROUPINGS:
+        raise ValueError("JUnit grouping must be one of %s, got %r" % (", ".join(GROUPINGS), grouping))
     root = ET.Element("testsuites", {"name": _xml(run.get("title") or "portwarden drift check"),
                                      "time": str(run.get("duration_seconds", 0))})
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
-    for name, record in run["hosts"].items():
-        suite = _suite(run, name, record)
+    if grouping == "finding":
+        suites = [_grouped_suite(run)]
+    else:
+        # The run document holds hosts in natural order (h2 before h10).
+        suites = [_suite(run, name, record) for name, record in run["hosts"].items()]
+    for suite in suites:
         root.append(suite)
         for key in totals:
             totals[key] += int(suite.get(key))

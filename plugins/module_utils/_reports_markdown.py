@@ -2,7 +2,10 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # This file is part of portwarden.hardening; it is private to the collection and may change without notice.
 """A Markdown summary of a drift-check run: for a merge request comment, a CI job summary
-($GITHUB_STEP_SUMMARY) or a ticket. Short on purpose; the JSON and HTML hold the detail."""
+($GITHUB_STEP_SUMMARY) or a ticket. Short on purpose; the JSON and HTML hold the detail.
+
+The fleet view (findings grouped across hosts, worst and widest first) comes first; hosts
+follow drifting first, in natural order (h2 before h10)."""
 
 from __future__ import annotations
 
@@ -14,6 +17,10 @@ from ansible_collections.portwarden.hardening.plugins.module_utils._reports impo
     finding_label,
     owner_text,
 )
+from ansible_collections.portwarden.hardening.plugins.module_utils._reports_fleet import host_list_text, hosts_in_order
+
+# Hosts named in a fleet-view line before the rest become "(+N)".
+FLEET_HOSTS_SHOWN = 6
 
 
 def _cell(value) -> str:
@@ -28,6 +35,21 @@ def _code(value) -> str:
 
 def _row(cells) -> str:
     return "| " + " | ".join(cells) + " |"
+
+
+def _fleet_view(run) -> list:
+    """``- **high** unexpected `6379/tcp` redis-server on 37 hosts: db1, db2, ... (+31)``, one line per group."""
+    groups = run.get("by_finding") or []
+    if not groups:
+        return []
+    lines = ["## Fleet view", ""]
+    for group in groups:
+        hosts = host_list_text([_cell(name) for name in group["hosts"]], FLEET_HOSTS_SHOWN)
+        lines.append("- **%s** %s %s%s on %s: %s" % (
+            _cell(group.get("severity") or "drift"), group["kind"], _code("%s/%s" % (group["port"], group["protocol"])),
+            " " + _cell(group["process"]) if group.get("process") else "",
+            "1 host" if group["host_count"] == 1 else "%d hosts" % group["host_count"], hosts))
+    return lines + [""]
 
 
 def render_markdown(run) -> str:
@@ -47,14 +69,16 @@ def render_markdown(run) -> str:
     ]
     for warning in run.get("warnings") or []:
         lines += ["> %s" % _cell(warning), ""]
-    lines += [_row(["Host", "Status", "Critical", "High", "Medium", "Unexpected", "Missing", "Mismatched", "Accepted"]),
+    lines += _fleet_view(run)
+    lines += ["## Hosts", "", _row(["Host", "Status", "Critical", "High", "Medium", "Unexpected", "Missing", "Mismatched", "Accepted"]),
               _row(["---", "---"] + ["---:"] * 7)]
-    for name, record in run["hosts"].items():
+    ordered = hosts_in_order(run)
+    for name, record in ordered:
         s = record["summary"]
         status = record["status"] if record["status"] != "drift" else "**drift**"
         lines.append(_row([_cell(name), status] + [str(s[key]) for key in SEVERITIES + KINDS + ("accepted",)]))
 
-    findings = [(name, item) for name, record in run["hosts"].items() for item in all_findings(record)]
+    findings = [(name, item) for name, record in ordered for item in all_findings(record)]
     lines += ["", "## Findings", ""]
     if findings:
         lines += [_row(["Host", "Severity", "Kind", "Socket", "Owner", "Reason"]), _row(["---"] * 6)]
@@ -64,12 +88,12 @@ def render_markdown(run) -> str:
     else:
         lines.append("No drift: every audited host listens exactly as its allowlist declares.")
 
-    errors = [(name, record) for name, record in run["hosts"].items() if record["status"] in ("error", "unreachable")]
+    errors = [(name, record) for name, record in ordered if record["status"] in ("error", "unreachable")]
     if errors:
         lines += ["", "## Hosts that could not be audited", ""]
         lines += ["- %s (%s): %s" % (_cell(name), record["status"], _cell(record["error"])) for name, record in errors]
 
-    accepted = [(name, item) for name, record in run["hosts"].items() for item in record["accepted"]]
+    accepted = [(name, item) for name, record in ordered for item in record["accepted"]]
     if accepted:
         lines += ["", "## Accepted by exception", "", _row(["Host", "Socket", "Reason", "Owner", "Expires"]), _row(["---"] * 5)]
         for name, item in accepted:
@@ -82,7 +106,7 @@ def render_markdown(run) -> str:
     if changes:
         lines += ["", "## Changes since run %s" % _code(changes.get("previous_run_id")), ""]
         bullets = []
-        for name, record in run["hosts"].items():
+        for name, record in ordered:
             host = record.get("changes") or {}
             bits = ["new %s" % _code(item["id"]) for item in host.get("new") or []]
             bits += ["vanished %s" % _code(item["id"]) for item in host.get("vanished") or []]

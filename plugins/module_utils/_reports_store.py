@@ -83,8 +83,10 @@ def write_atomic(path: str, text: str, mode: int = 0o644) -> bool:
     return True
 
 
-def render_all(run, formats) -> dict:
-    return {fmt: RENDERERS[fmt](run) for fmt in formats}
+def render_all(run, formats, options=None) -> dict:
+    """``{format: text}``; ``options`` maps a format to its renderer's keyword arguments (junit: grouping)."""
+    options = options or {}
+    return {fmt: RENDERERS[fmt](run, **options.get(fmt, {})) for fmt in formats}
 
 
 def _history_key(name: str) -> tuple:

@@ -60,6 +60,16 @@ options:
     elements: str
     choices: [json, junit, html, markdown, prometheus, sarif]
     default: [json, junit, html, markdown]
+  junit_grouping:
+    description:
+      - How the JUnit report is organised.
+      - V(host) gives one test suite per host, with a testcase per check and per finding.
+      - V(finding) gives one C(fleet) suite with one testcase per finding grouped across hosts (kind, protocol,
+        port, process; the JSON document's C(by_finding)), failing with the hosts it is on, so a CI server lists
+        one failure for a port open on 1,000 hosts, not 1,000. Hosts that could not be audited stay one error each.
+    type: str
+    choices: [host, finding]
+    default: host
   started:
     description:
       - When the run started, as ISO 8601 (C(2026-01-25T12:01:02Z)) or Unix time. Also makes the run id.
@@ -317,6 +327,7 @@ def main():
             exceptions=dict(type="dict", default={}),
             dest=dict(type="path", required=True),
             formats=dict(type="list", elements="str", choices=sorted(FILE_NAMES), default=["json", "junit", "html", "markdown"]),
+            junit_grouping=dict(type="str", choices=["host", "finding"], default="host"),
             started=dict(type="str"),
             finished=dict(type="str"),
             run_id=dict(type="str"),
@@ -366,7 +377,7 @@ def main():
     for warning in warnings:
         module.warn(warning)
 
-    rendered = render_all(run, params["formats"])
+    rendered = render_all(run, params["formats"], {"junit": {"grouping": params["junit_grouping"]}})
     if module.check_mode:
         outcome = {"written": list(planned_paths(dest, params["formats"]).values()), "history_file": None, "pruned": []}
     else:

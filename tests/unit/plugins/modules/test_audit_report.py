@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import json
+import re
 import os
 
 import pytest
@@ -130,3 +131,10 @@ def test_each_run_carries_the_history_of_the_runs_before(capsys, tmp_path, resul
     assert '<table id="history"' in page and page.count("<code>2026010") >= 3
     out = _run(capsys, {"results": results, "dest": str(tmp_path), "history_runs": -1})
     assert out["failed"] is True and "history_runs must be 0 or more" in out["msg"]
+
+
+@pytest.mark.parametrize("grouping, suites", [("host", ["audit-clean", "audit-drift", "audit-gone"]), ("finding", ["fleet"])])
+def test_junit_grouping_chooses_suites_per_host_or_one_fleet_suite(capsys, tmp_path, results, grouping, suites):
+    _run(capsys, {"results": results, "dest": str(tmp_path), "formats": ["junit"], "junit_grouping": grouping})
+    text = (tmp_path / "latest.junit.xml").read_text(encoding="utf-8")
+    assert re.findall(r'<testsuite name="([^"]+)"', text) == suites
