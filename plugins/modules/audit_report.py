@@ -87,6 +87,20 @@ options:
       - How many timestamped run documents to keep under C(history/) in O(dest). V(0) keeps none.
     type: int
     default: 30
+  mode:
+    description:
+      - Permissions of every report file and history copy, as an octal string.
+      - Reports list every host's weaknesses, so they are readable by their owner only unless you say otherwise.
+        Files written by earlier runs get this mode too.
+    type: raw
+    default: "0600"
+  directory_mode:
+    description:
+      - Permissions of the directories this module creates (O(dest) when it does not exist yet, and C(history/),
+        which always gets it), as an octal string.
+      - An O(dest) that already exists keeps its mode, since it may be shared.
+    type: raw
+    default: "0700"
   ignore_loopback:
     description:
       - Whether the audit ignored loopback listeners; the matrix, the listener counts, the metrics and the changes
@@ -263,6 +277,7 @@ from ansible_collections.portwarden.hardening.plugins.module_utils._reports impo
 from ansible_collections.portwarden.hardening.plugins.module_utils._reports_prometheus import render_prometheus
 from ansible_collections.portwarden.hardening.plugins.module_utils._reports_store import (
     FILE_NAMES,
+    parse_mode,
     planned_paths,
     read_previous,
     render_all,
@@ -284,6 +299,8 @@ def main():
             previous=dict(type="path"),
             compare_previous=dict(type="bool", default=True),
             history=dict(type="int", default=30),
+            mode=dict(type="raw", default="0600"),
+            directory_mode=dict(type="raw", default="0700"),
             ignore_loopback=dict(type="bool", default=True),
             fail_on_drift=dict(type="bool", default=False),
             title=dict(type="str", default="portwarden drift check"),
@@ -294,6 +311,11 @@ def main():
     params = module.params
     if params["history"] < 0:
         module.fail_json(msg="history must be 0 or more, got %d" % params["history"])
+    try:
+        file_mode = parse_mode(params["mode"], "mode")
+        directory_mode = parse_mode(params["directory_mode"], "directory_mode")
+    except ValueError as error:
+        module.fail_json(msg=str(error))
     dest = os.path.abspath(params["dest"])
     previous_path = params["previous"] or os.path.join(dest, FILE_NAMES["json"])
 
@@ -324,7 +346,7 @@ def main():
         outcome = {"written": list(planned_paths(dest, params["formats"]).values()), "history_file": None, "pruned": []}
     else:
         try:
-            outcome = store(run, rendered, dest, params["history"])
+            outcome = store(run, rendered, dest, params["history"], file_mode, directory_mode)
         except OSError as error:
             module.fail_json(msg="cannot write the reports to %s: %s" % (dest, error))
 
