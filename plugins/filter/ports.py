@@ -12,16 +12,16 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.portwarden.hardening.plugins.module_utils._allowlist import (
     AllowlistError,
-    parse_allowlist,
+    ensure_allowlist,
     parse_port_ranges,
 )
 from ansible_collections.portwarden.hardening.plugins.module_utils._audit_exceptions import parse_exceptions
 
 
 def allowlist(raw, var_name="portwarden_allowlist"):
-    """Validate and normalise an allowlist; fail naming every bad entry."""
+    """Validate and normalise an allowlist (raw or already normalised; idempotent); fail naming every bad entry."""
     try:
-        return parse_allowlist(raw, var_name=var_name)
+        return ensure_allowlist(raw, var_name=var_name)
     except AllowlistError as error:
         raise AnsibleFilterError(str(error)) from None
 

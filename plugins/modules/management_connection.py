@@ -112,18 +112,9 @@ kept:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.portwarden.hardening.plugins.module_utils._allowlist import AllowlistError, parse_allowlist
+from ansible_collections.portwarden.hardening.plugins.module_utils._allowlist import AllowlistError, ensure_allowlist
 from ansible_collections.portwarden.hardening.plugins.module_utils._management import current_session, protection, sshd_ports
 from ansible_collections.portwarden.hardening.plugins.module_utils._sockets import SocketsError, gather
-
-_NORMALISED_KEYS = ("index", "label", "ports", "proto", "sources")
-
-
-def normalised(allowlist):
-    if all(isinstance(entry, dict) and all(key in entry for key in _NORMALISED_KEYS) for entry in allowlist):
-        return allowlist
-    return parse_allowlist(allowlist)
-
 
 def main():
     module = AnsibleModule(
@@ -135,7 +126,7 @@ def main():
         supports_check_mode=True,
     )
     try:
-        entries = normalised(module.params["allowlist"])
+        entries = ensure_allowlist(module.params["allowlist"])
     except AllowlistError as error:
         module.fail_json(msg=str(error))
     try:

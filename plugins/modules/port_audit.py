@@ -273,7 +273,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.portwarden.hardening.plugins.module_utils._allowlist import (
     AllowlistError,
-    parse_allowlist,
+    ensure_allowlist,
 )
 from ansible_collections.portwarden.hardening.plugins.module_utils._audit_exceptions import parse_exceptions
 from ansible_collections.portwarden.hardening.plugins.module_utils._drift import (
@@ -320,7 +320,7 @@ def _returned_listening(listening: list, params: dict):
 
 def run(params: dict) -> dict:
     """The audit without AnsibleModule: parse, gather when needed, compare. Raises ValueError subclasses."""
-    allowlist = parse_allowlist(params["allowlist"], var_name="allowlist")
+    allowlist = ensure_allowlist(params["allowlist"], var_name="allowlist")
     exceptions = parse_exceptions(params["exceptions"], var_name="exceptions")
     if params.get("listening_fields") is not None:
         choose_fields(params["listening_fields"])  # a bad field fails before the host is read
