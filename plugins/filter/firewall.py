@@ -15,6 +15,7 @@ from ansible_collections.portwarden.hardening.plugins.module_utils._firewall_mod
 from ansible_collections.portwarden.hardening.plugins.module_utils._fw_iptables import multiport_chunks, plan, port_spec as _port_spec
 from ansible_collections.portwarden.hardening.plugins.module_utils._fw_ufw import MULTIPORT_MAX, render_rule
 
+
 def _normalised(entries, what):
     """Entries as the model wants them: raw or normalised, every one is checked (ensure_allowlist)."""
     if entries is None:

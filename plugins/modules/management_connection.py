@@ -120,6 +120,7 @@ from ansible_collections.portwarden.hardening.plugins.module_utils._allowlist im
 from ansible_collections.portwarden.hardening.plugins.module_utils._management import current_session, protection, sshd_ports
 from ansible_collections.portwarden.hardening.plugins.module_utils._sockets import SocketsError, gather
 
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(

@@ -165,8 +165,8 @@ def test_main_pids_skips_an_inetd_child_serving_an_internal_service(proc):
     (0, "/usr/sbin/inetd (deleted)", "pid:[4026531836]", False),
     (0, "/usr/sbin/inetd", "pid:[4026532999]", False),          # another pid namespace (a container's inetd)
 ])
-def test_only_a_root_owned_packaged_inetd_in_our_pid_namespace_is_signalled(proc, monkeypatch, uid, exe, namespace,
-                                                                               signalled):
+def test_only_a_root_owned_packaged_inetd_in_our_pid_namespace_is_signalled(
+        proc, monkeypatch, uid, exe, namespace, signalled):
     fake_process(proc, 1, "systemd", 0, exe="/usr/lib/systemd/systemd")
     fake_process(proc, 35, "inetd", 1, uid=uid, exe=exe, namespace=namespace)
     sent = []

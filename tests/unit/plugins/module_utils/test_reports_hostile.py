@@ -108,8 +108,8 @@ def test_a_malformed_host_is_an_error_row_in_every_format_and_the_others_are_rep
 _TEXT = st.text(alphabet=st.characters(), max_size=20) | st.sampled_from(
     ["<script>alert(1)</script>", "**bold** [x](http://evil)", "line\nbreak", "a|b", "\x00\x1b[31m", "\udc80"])
 _SCALAR = st.none() | st.booleans() | st.integers(-2 ** 70, 2 ** 70) | st.floats(allow_nan=True) | _TEXT
-_VALUE = st.recursive(_SCALAR, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_TEXT, inner, max_size=3),
-                      max_leaves=8)
+_VALUE = st.recursive(
+    _SCALAR, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_TEXT, inner, max_size=3), max_leaves=8)
 _KEYS = sorted(set(FINDING) | {"kind", "ports", "exception", "exception_expired", "label", "comment", "owner",
                                 "expires", "entry", "id"})
 
@@ -118,7 +118,7 @@ _KEYS = sorted(set(FINDING) | {"kind", "ports", "exception", "exception_expired"
 def hostile_results(draw):
     """GOOD with some of its values replaced by anything JSON-like, or a whole part replaced."""
     result = good()
-    for _ in range(draw(st.integers(1, 4))):
+    for _step in range(draw(st.integers(1, 4))):
         where = draw(st.sampled_from(["finding", "listening", "top", "drift"]))
         value = draw(_VALUE)
         try:
@@ -135,7 +135,7 @@ def hostile_results(draw):
     return result
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None)
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck), database=None, derandomize=True)
 @given(hostile=hostile_results())
 def test_any_host_result_leaves_every_report_well_formed(hostile):
     run, rendered = render_every_format({"hostile": hostile, "good": good(), "clean": copy.deepcopy(CLEAN)})
@@ -153,11 +153,11 @@ def test_a_seeded_fuzz_of_whole_results_never_stops_the_report():
         if depth > 3 or rng.random() < 0.4:
             return rng.choice(atoms)
         if rng.random() < 0.5:
-            return [anything(depth + 1) for _ in range(rng.randint(0, 3))]
+            return [anything(depth + 1) for _item in range(rng.randint(0, 3))]
         keys = rng.sample(_KEYS + ["drift", "compliant", "accepted", "listening", "unexpected"], rng.randint(0, 4))
         return {key: anything(depth + 1) for key in keys}
 
-    for _ in range(300):
+    for _case in range(300):
         hostile = anything()
         if rng.random() < 0.5:
             hostile = {"compliant": rng.choice([True, False]), "drift": {"unexpected": [anything()]},

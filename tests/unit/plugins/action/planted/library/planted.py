@@ -1,4 +1,3 @@
-#!/usr/bin/python
 # Copyright (c) 2026, portwarden maintainers
 # SPDX-License-Identifier: GPL-3.0-or-later
 """A hostile module: returns the packed text it is given, as a compromised host could."""
