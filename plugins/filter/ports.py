@@ -33,7 +33,7 @@ def allowlist_errors(raw, var_name="portwarden_allowlist"):
     entry instead of the templating error chain that a failing filter produces.
     """
     try:
-        parse_allowlist(raw, var_name=var_name)
+        ensure_allowlist(raw, var_name=var_name)
     except AllowlistError as error:
         return [" ".join(message.split()) for message in error.errors]
     return []
