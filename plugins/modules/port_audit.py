@@ -160,7 +160,8 @@ drift:
     - The findings. Socket findings carry every field of the socket item (C(protocol), C(family), C(address),
       C(interface), C(port), C(v6only), C(exposure), C(dual_stack), C(inode), C(pid), C(pids), C(process),
       C(exe), C(cmdline) (at most 4 KiB), C(truncated) (whether it was cut), C(user), C(uid), C(unit)) plus
-      C(reason), C(severity) (C(critical), C(high) or C(medium)), C(controls), C(exposed_families) and C(allowlist_entry) (the normalised entry involved, or null).
+      C(reason), C(severity) (C(critical), C(high) or C(medium)), C(controls), C(exposed_families) and
+      C(allowlist_entry) (the normalised entry involved, or null).
     - Missing findings carry C(protocol), C(port) and C(ports) of the entry, C(process), C(reason), C(severity),
       C(controls) and C(allowlist_entry).
     - A finding whose exception expired also has C(exception) and C(exception_expired=true).

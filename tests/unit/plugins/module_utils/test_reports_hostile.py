@@ -110,8 +110,8 @@ _TEXT = st.text(alphabet=st.characters(), max_size=20) | st.sampled_from(
 _SCALAR = st.none() | st.booleans() | st.integers(-2 ** 70, 2 ** 70) | st.floats(allow_nan=True) | _TEXT
 _VALUE = st.recursive(
     _SCALAR, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_TEXT, inner, max_size=3), max_leaves=8)
-_KEYS = sorted(set(FINDING) | {"kind", "ports", "exception", "exception_expired", "label", "comment", "owner",
-                                "expires", "entry", "id"})
+_KEYS = sorted(set(FINDING) | {
+    "kind", "ports", "exception", "exception_expired", "label", "comment", "owner", "expires", "entry", "id"})
 
 
 @st.composite
