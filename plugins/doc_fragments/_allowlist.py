@@ -22,8 +22,9 @@ options:
       - C(proto) - C(tcp) or C(udp); default C(tcp). Write one entry per protocol.
       - C(sources) - IPv4 and IPv6 addresses or CIDR networks allowed to connect; default anyone. Used by the
         firewall; the audit does not compare it with the bind address.
-      - C(process) - the expected owner of the socket (process name, command path, or a systemd unit ending in
-        C(.service) or C(.socket)); the audit reports a listener owned by anything else as mismatched.
+      - C(process) - the expected owner of the socket (a path, matched against the real executable
+        C(/proc/PID/exe) only; a process name; or a systemd unit ending in C(.service) or C(.socket), never a unit
+        of a user's own systemd); the audit reports a listener owned by anything else as mismatched.
       - C(required) - C(true) when the port must be listening; the audit reports it missing otherwise. Default
         C(false).
       - C(comment) - free text shown in reports and in rendered firewall rules.

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.portwarden.hardening.plugins.module_utils._allowlist import AllowlistError, parse_allowlist
+from ansible_collections.portwarden.hardening.plugins.module_utils._allowlist import AllowlistError, ensure_allowlist
 from ansible_collections.portwarden.hardening.plugins.module_utils._firewall_model import (
     FirewallModelError,
     build_model,
@@ -15,17 +15,13 @@ from ansible_collections.portwarden.hardening.plugins.module_utils._firewall_mod
 from ansible_collections.portwarden.hardening.plugins.module_utils._fw_iptables import multiport_chunks, plan, port_spec as _port_spec
 from ansible_collections.portwarden.hardening.plugins.module_utils._fw_ufw import MULTIPORT_MAX, render_rule
 
-_NORMALISED_KEYS = ("index", "label", "ports", "proto", "sources")
-
 
 def _normalised(entries, what):
-    """Entries as the model wants them: normalised ones pass, raw ones are parsed (and checked)."""
+    """Entries as the model wants them: raw or normalised, every one is checked (ensure_allowlist)."""
     if entries is None:
         return []
-    if isinstance(entries, list) and all(isinstance(e, dict) and all(k in e for k in _NORMALISED_KEYS) for e in entries):
-        return entries
     try:
-        return parse_allowlist(entries, var_name=what)
+        return ensure_allowlist(entries, var_name=what)
     except AllowlistError as error:
         raise AnsibleFilterError(str(error)) from None
 

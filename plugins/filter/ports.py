@@ -14,7 +14,7 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.portwarden.hardening.plugins.module_utils._allowlist import (
     AllowlistError,
-    parse_allowlist,
+    ensure_allowlist,
     parse_port_ranges,
 )
 from ansible_collections.portwarden.hardening.plugins.module_utils._allowlist_compose import compose_allowlist as _compose
@@ -22,9 +22,9 @@ from ansible_collections.portwarden.hardening.plugins.module_utils._audit_except
 
 
 def allowlist(raw, var_name="portwarden_allowlist"):
-    """Validate and normalise an allowlist; fail naming every bad entry."""
+    """Validate and normalise an allowlist (raw or already normalised; idempotent); fail naming every bad entry."""
     try:
-        return parse_allowlist(raw, var_name=var_name)
+        return ensure_allowlist(raw, var_name=var_name)
     except AllowlistError as error:
         raise AnsibleFilterError(str(error)) from None
 
@@ -36,7 +36,7 @@ def allowlist_errors(raw, var_name="portwarden_allowlist"):
     entry instead of the templating error chain that a failing filter produces.
     """
     try:
-        parse_allowlist(raw, var_name=var_name)
+        ensure_allowlist(raw, var_name=var_name)
     except AllowlistError as error:
         return [" ".join(message.split()) for message in error.errors]
     return []

@@ -416,3 +416,105 @@ def parse_port_ranges(values, what: str = "port list") -> list:
         except FieldProblem as problem:
             raise AllowlistError("%s %s: %s" % (what, problem.field, problem.message), field=problem.field) from None
     return merge_ranges(pairs)
+
+
+# The keys of a normalised entry (parse_entry's result), in their order.
+NORMALISED_KEYS = ("index", "label", "port", "ports", "proto", "sources", "process", "required", "comment")
+
+
+def _written_ports(port, proto: str, ports: list):
+    """Check that the written ``port`` of a normalised entry says what its ``ports`` are; return it."""
+    if isinstance(port, str) and "," in port:
+        # Several ports in one entry (the firewall role's management entry): "22,2222".
+        parts = [parse_port(part, proto) for part in port.split(",")]
+        written = ",".join(str(part[0]) for part in parts)
+        ranges = merge_ranges([pair for part in parts for pair in part[1]])
+    else:
+        written, ranges = parse_port(port, proto)
+        ranges = merge_ranges(ranges)
+    if ranges != ports:
+        raise FieldProblem("port", "port %s does not match ports %s" % (show_value(port), show_value(ports)))
+    return written
+
+
+def _recheck_entry(raw: Mapping, position: int, var_name: str) -> dict:
+    """A normalised-looking entry, checked again from its values; nothing in it is trusted."""
+    where = "%s entry #%d%s" % (var_name, position + 1, describe_entry(raw))
+    problems = unknown_key_problems(raw, NORMALISED_KEYS)
+    index = raw.get("index")
+    entry = {"index": index if is_int(index) and index >= 0 else position}
+    proto = DEFAULT_PROTO
+    try:
+        proto = parse_proto(raw.get("proto"))
+    except FieldProblem as problem:
+        problems.append(problem)
+    entry["proto"] = proto
+    ports = None
+    try:
+        ports = parse_port_ranges(raw.get("ports"), what="ports")
+        if not ports:
+            raise FieldProblem("ports", "must name at least one port")
+    except AllowlistError as error:
+        problems.append(FieldProblem("ports", str(error), named=True))
+    except FieldProblem as problem:
+        problems.append(problem)
+    entry["ports"] = ports
+
+    def sources():
+        value = raw.get("sources")
+        if value is None:
+            return None
+        if not isinstance(value, Mapping) or set(value) - {"ipv4", "ipv6"} or not all(
+                isinstance(value.get(family) or [], list) for family in ("ipv4", "ipv6")):
+            raise FieldProblem("sources", "must be null or {ipv4: [...], ipv6: [...]}, got %s" % describe_type(value))
+        return _parse_sources(list(value.get("ipv4") or []) + list(value.get("ipv6") or []))
+
+    steps = (
+        ("port", lambda: _written_ports(raw.get("port"), proto, ports) if ports else None),
+        ("sources", sources),
+        ("process", lambda: parse_text(raw.get("process"), "process")),
+        ("required", lambda: _parse_required(raw.get("required"))),
+        ("comment", lambda: parse_text(raw.get("comment"), "comment", allow_empty=True)),
+    )
+    for key, step in steps:
+        try:
+            entry[key] = step()
+        except FieldProblem as problem:
+            problems.append(problem)
+    if problems:
+        raise AllowlistError(["%s: %s" % (where, problem.text()) for problem in problems], index=position,
+                             field=problems[0].field)
+    entry["label"] = make_label(entry["port"], proto, entry["comment"])
+    return {key: entry[key] for key in NORMALISED_KEYS}
+
+
+def ensure_allowlist(raw, var_name: str = "portwarden_allowlist") -> list:
+    """The allowlist normalised, whether it arrives as the user wrote it or already normalised.
+
+    Idempotent: ``ensure_allowlist(ensure_allowlist(x)) == ensure_allowlist(x)``. An entry
+    that looks normalised (it has every key of ``NORMALISED_KEYS``) is not trusted for it:
+    every value is checked again and ``label`` is rebuilt, so a hand-made or host-made
+    "normalised" entry cannot skip validation. Raises AllowlistError naming every bad entry.
+    """
+    if isinstance(raw, Mapping):
+        raise AllowlistError(
+            "%s must be a list of entries, got a mapping; write each entry as a list item (\"- port: 22\")" % var_name
+        )
+    if not isinstance(raw, (list, tuple)):
+        raise AllowlistError("%s must be a list of entries, got %s" % (var_name, describe_type(raw)))
+    entries = []
+    errors = []
+    first = None
+    for position, item in enumerate(raw):
+        try:
+            if isinstance(item, Mapping) and all(key in item for key in NORMALISED_KEYS):
+                entries.append(_recheck_entry(item, position, var_name))
+            else:
+                entries.append(parse_entry(item, position, var_name))
+        except AllowlistError as error:
+            errors.extend(error.errors)
+            if first is None:
+                first = error
+    if first is not None:
+        raise AllowlistError(errors, index=first.index, field=first.field)
+    return entries

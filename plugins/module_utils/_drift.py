@@ -115,7 +115,7 @@ def normalise_listening(items) -> list:
             item["exposure"] = ("loopback" if address.is_loopback
                                 else "wildcard" if address.is_unspecified else "address")
         item["dual_stack"] = bool(item.get("dual_stack"))
-        for field in ("interface", "v6only", "pid", "process", "cmdline", "user", "uid", "unit", "inode"):
+        for field in ("interface", "v6only", "pid", "process", "exe", "cmdline", "user", "uid", "unit", "inode"):
             item.setdefault(field, None)
         item.setdefault("pids", [])
         result.append(item)
@@ -146,31 +146,28 @@ class _Index:
         return found
 
 
-def _argv0(cmdline):
-    if not cmdline:
-        return None
-    first = str(cmdline).split("\0", maxsplit=1)[0].split(" ", maxsplit=1)[0]
-    return first or None
-
-
 def process_matches(expected: str, item: Mapping) -> bool:
     """Does the socket's owner match an entry's ``process``?
 
-    ``expected`` matches the process name (also when the kernel truncated it to 15
-    characters), the first word of the command line or its base name (``/usr/sbin/sshd``
-    or ``sshd``), or, when it ends in ``.service`` or ``.socket``, the systemd unit.
+    A path (``/usr/sbin/sshd``) matches the real executable only (``/proc/PID/exe``): a
+    command line and a process name are whatever the process says, so ``/home/eve/sshd``
+    never passes for ``/usr/sbin/sshd``. A bare name matches the process name (also when the
+    kernel truncated it to 15 characters) or the executable's base name. A name ending in
+    ``.service`` or ``.socket`` matches the systemd unit, which is never a unit of a user's
+    own systemd manager (those read ``user@UID.service/NAME``).
     """
-    process = item.get("process")
     if expected.endswith((".service", ".socket")):
         return item.get("unit") == expected
-    base = os.path.basename(expected)
-    argv0 = _argv0(item.get("cmdline"))
+    exe = item.get("exe")
+    if "/" in expected:
+        return bool(exe) and exe == expected
+    process = item.get("process")
     candidates = {process} if process else set()
-    if argv0:
-        candidates.update((argv0, os.path.basename(argv0)))
-    if expected in candidates or base in candidates:
+    if exe:
+        candidates.add(os.path.basename(exe))
+    if expected in candidates:
         return True
-    return bool(process) and len(process) == _COMM_LEN and base.startswith(process)
+    return bool(process) and len(process) == _COMM_LEN and expected.startswith(process)
 
 
 def exposed_families(item: Mapping) -> list:

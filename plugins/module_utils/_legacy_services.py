@@ -24,6 +24,7 @@ from ansible_collections.portwarden.hardening.plugins.module_utils import _inetd
 from ansible_collections.portwarden.hardening.plugins.module_utils import _legacy_catalog as catalog
 from ansible_collections.portwarden.hardening.plugins.module_utils import _legacy_packages as packages
 from ansible_collections.portwarden.hardening.plugins.module_utils import _legacy_units as units
+from ansible_collections.portwarden.hardening.plugins.module_utils import _owners
 from ansible_collections.portwarden.hardening.plugins.module_utils import _xinetd
 
 GROUPS = ("legacy", "review")
@@ -147,9 +148,17 @@ def write_atomically(path: str, data: bytes) -> None:
 
 
 class _Lookup:
-    """Which catalog entry an inetd entry, xinetd block or socket belongs to."""
+    """Which catalog entry an inetd entry, xinetd block or socket belongs to.
 
-    def __init__(self):
+    A socket belongs to a service only on evidence its owner cannot forge: on the service's
+    port when root (or pid 1, for a socket unit) holds it, or as the service's program when
+    the real executable is that packaged program (``_owners.proven_program``). A process
+    that merely calls itself ``telnetd`` is an ordinary listener - the audit reports it as
+    unexpected - and never makes the run fail.
+    """
+
+    def __init__(self, proc="/proc", stat=os.stat):
+        self.proc, self.stat = proc, stat
         self.inetd, self.xinetd, self.ports, self.programs = {}, {}, {}, {}
         for item in catalog.entries():
             for name in item["inetd"]:
@@ -168,10 +177,14 @@ class _Lookup:
         return self._match(self.xinetd, block["name"], block.get("port"), block.get("proto"), block.get("program"))
 
     def socket(self, item: dict):
-        owner = self.ports.get((item.get("port"), item.get("protocol")))
-        if owner is None and item.get("process"):
-            owner = self.programs.get(item["process"])
-        return owner
+        by_port = self.ports.get((item.get("port"), item.get("protocol")))
+        if by_port is not None and _owners.root_run(item):
+            return by_port
+        exe = item.get("exe")
+        program = self.programs.get(os.path.basename(exe)) if exe else None
+        if program is not None and _owners.proven_program(item, self.programs, self.proc, self.stat):
+            return program
+        return None
 
     def _match(self, names: dict, name, port, proto, program):
         if name in names:
@@ -185,7 +198,7 @@ class _Lookup:
 
 def inspect(host: Host) -> dict:
     """Everything the catalog can see on the host, per service name (nothing changes)."""
-    lookup = _Lookup()
+    lookup = _Lookup(host.proc)
     found = dict((item["name"], {"units": {}, "sysv": {}, "inetd": [], "xinetd": [], "listening": []}) for item in catalog.entries())
     if host.systemd:
         wanted = {}
@@ -468,7 +481,7 @@ def _remove_packages(host: Host, report: dict, acting, check_mode: bool, result:
 
 def _settle(host: Host, acting, timeout: float) -> list:
     """Wait for the acted-on services' sockets to close; what still listens at the deadline."""
-    lookup = _Lookup()
+    lookup = _Lookup(host.proc)
     wanted = set(acting)
     deadline = host.clock() + timeout
     while True:

@@ -14,6 +14,8 @@ import glob
 import os
 import signal
 
+from ansible_collections.portwarden.hardening.plugins.module_utils import _owners
+
 # systemctl prints these for units that can be started (or are running) and are not masked.
 _RUNNING = ("active", "activating", "reloading", "deactivating", "refreshing")
 # File states that "systemctl disable" changes; static/alias/transient ones it cannot.
@@ -199,20 +201,68 @@ def reload_superserver(run, systemd: bool, units, scripts, programs, proc: str =
                 return {"how": "/etc/init.d/%s reload" % script, "error": None if rc == 0 else (err or out).strip() or "rc=%s" % rc}
     pids = main_pids(programs, proc)
     for pid in pids:
-        try:
-            os.kill(pid, signal.SIGHUP)
-        except OSError as exc:
-            return {"how": "SIGHUP to pid %d" % pid, "error": str(exc)}
+        error = _signal_if_still(pid, programs, proc)
+        if error:
+            return {"how": "SIGHUP to pid %d" % pid, "error": error}
     if pids:
         return {"how": "SIGHUP to pid %s" % ", ".join(str(pid) for pid in pids), "error": None}
     return {"how": None, "error": None}
 
 
-def main_pids(programs, proc: str = "/proc") -> list:
-    """Pids of processes named like one of programs whose parent is not one of them.
+def _signal_if_still(pid: int, programs, proc: str):
+    """SIGHUP ``pid`` if it is still the super-server we checked; an error text, or None.
 
-    inetd forks a child per connection for internal services (echo, chargen); that child
-    still carries inetd's name and must not be signalled.
+    Where the kernel offers it, the process is pinned with a pidfd first and checked again
+    through it, so a pid reused in between is never signalled.
+    """
+    pidfd = None
+    if hasattr(os, "pidfd_open") and hasattr(signal, "pidfd_send_signal"):
+        try:
+            pidfd = os.pidfd_open(pid)
+        except OSError:
+            pidfd = None
+    try:
+        if not _owners_superserver(pid, programs, proc):
+            return "pid %d is no longer the super-server; nothing signalled" % pid
+        if pidfd is not None:
+            signal.pidfd_send_signal(pidfd, signal.SIGHUP)
+        else:
+            os.kill(pid, signal.SIGHUP)
+    except OSError as exc:
+        return str(exc)
+    finally:
+        if pidfd is not None:
+            os.close(pidfd)
+    return None
+
+
+def _same_pid_namespace(pid: int, proc: str) -> bool:
+    try:
+        return os.readlink("%s/%d/ns/pid" % (proc, pid)) == os.readlink("%s/self/ns/pid" % proc)
+    except OSError:
+        return False
+
+
+def _owners_superserver(pid: int, programs, proc: str) -> bool:
+    """Root-owned, running the packaged program itself (``/proc/PID/exe``), in our pid namespace."""
+    base = "%s/%d/" % (proc, pid)
+    try:
+        with open(base + "status", "rb") as handle:
+            uid = _owners.parse_status_uid(handle.read().decode("utf-8", "replace"))
+    except OSError:
+        return False
+    owner = {"pid": pid, "uid": uid, "exe": _owners.read_exe(base), "unit": None}
+    return (uid == 0 and _owners.proven_program(owner, programs, proc)
+            and _same_pid_namespace(pid, proc))
+
+
+def main_pids(programs, proc: str = "/proc") -> list:
+    """Pids of the running super-servers among ``programs``: only ones we mean to signal.
+
+    A process counts only when it runs as root, its real executable is the packaged program
+    (not merely its name: any user can call a process ``inetd``), and it lives in our pid
+    namespace. inetd forks a child per connection for internal services (echo, chargen);
+    that child still carries inetd's name and must not be signalled.
     """
     names = set(programs)
     table = {}
@@ -235,7 +285,7 @@ def main_pids(programs, proc: str = "/proc") -> list:
         table[int(entry)] = (stat[start + 1:end], int(fields[1]))
     pids = []
     for pid, (comm, ppid) in sorted(table.items()):
-        if comm in names and table.get(ppid, ("", 0))[0] not in names:
+        if comm in names and table.get(ppid, ("", 0))[0] not in names and _owners_superserver(pid, programs, proc):
             pids.append(pid)
     return pids
 

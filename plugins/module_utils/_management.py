@@ -10,7 +10,10 @@ Three sources say which port and which address a firewall must never cut:
 * the process tree is walked up to the sshd process that serves the session, and its
   established TCP socket is looked up in ``/proc/<pid>/net/tcp{,6}``;
 * the ports sshd listens on (a daemon moved to 2222 while the allowlist still says 22),
-  from the socket reader the audit uses.
+  from the socket reader the audit uses. Any user can name a process ``sshd`` or start
+  ``systemd-run --user --unit=ssh``, so a listener counts only when it is proven sshd
+  (``_owners.proven``: root, the real executable, a system unit), and a port learned this
+  way is kept open to the controller's address only, never to anyone.
 
 ``protection()`` turns them into normalised allowlist entries (the shape of
 ``_allowlist.parse_entry``) for the ports the allowlist does not already open to the
@@ -25,6 +28,7 @@ import re
 import socket
 
 from ansible_collections.portwarden.hardening.plugins.module_utils._allowlist import merge_ranges, ranges_contain
+from ansible_collections.portwarden.hardening.plugins.module_utils._owners import proven
 from ansible_collections.portwarden.hardening.plugins.module_utils._procnet import decode_address
 
 # OpenSSH 9.8 split the per-connection process off as sshd-session (and 10.0 sshd-auth);
@@ -32,6 +36,9 @@ from ansible_collections.portwarden.hardening.plugins.module_utils._procnet impo
 SSHD_PROCESSES = ("sshd", "sshd-session", "sshd-auth")
 # Socket activation (Ubuntu's ssh.socket) leaves the listener owned by systemd.
 SSHD_UNITS = ("ssh.service", "sshd.service", "ssh.socket", "sshd.socket")
+# Where Debian's openssh-server installs the listener (the real /proc/PID/exe; /sbin is a
+# link to /usr/sbin on merged-/usr systems, and the kernel reports the resolved path).
+SSHD_EXECUTABLES = ("/usr/sbin/sshd", "/sbin/sshd")
 TCP_ESTABLISHED = "01"
 
 _TCP_LINE = re.compile(
@@ -159,13 +166,17 @@ def current_session(environ=None, proc="/proc", pid=None):
     return parse_ssh_connection(environ.get("SSH_CONNECTION")) or session_from_proc(proc, pid)
 
 
-def sshd_ports(items) -> list:
-    """TCP ports sshd listens on, from socket items (the listening_ports contract); loopback ignored."""
+def sshd_ports(items, executables=SSHD_EXECUTABLES) -> list:
+    """TCP ports sshd listens on, from socket items (the listening_ports contract); loopback ignored.
+
+    Only a listener proven to be sshd counts: run by root from one of ``executables``, in a
+    system unit (one of ``SSHD_UNITS`` when systemd names one). Its name proves nothing.
+    """
     ports = set()
     for item in items or []:
         if item.get("protocol") != "tcp" or item.get("exposure") == "loopback":
             continue
-        if item.get("process") in SSHD_PROCESSES or item.get("unit") in SSHD_UNITS:
+        if proven(item, executables, SSHD_UNITS):
             ports.add(int(item["port"]))
     return sorted(ports)
 
@@ -198,6 +209,10 @@ def protection(entries, session=None, connection_port=None, listening=(), remote
     ports. ``remote``: whether the controller reaches the host over the network at all (not
     for ``local`` or ``docker exec`` connections).
 
+    Ports learned from the host (``listening``) are kept open only to the controller's
+    address, so they need a session; without one only the port the inventory names (or 22)
+    is kept, and that one to anyone.
+
     Returns ``{"entries": [...], "kept": [{"port", "source", "reasons"}], "warning": str|None}``.
     """
     reasons = {}
@@ -205,9 +220,10 @@ def protection(entries, session=None, connection_port=None, listening=(), remote
         reasons.setdefault(session["server_port"], []).append("the SSH session Ansible runs over")
     if connection_port and (remote or session):
         reasons.setdefault(int(connection_port), []).append("the port Ansible connects to (ansible_port)")
-    if session or remote:
+    if session:
         for port in listening:
             reasons.setdefault(int(port), []).append("sshd listens on it")
+    if session or remote:
         if not reasons:
             reasons[22] = ["the default SSH port (no session or sshd listener was found)"]
     address = session["client_address"] if session else None

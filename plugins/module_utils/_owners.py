@@ -9,6 +9,13 @@ uid, systemd unit) are read once per owning process, not per socket. A process t
 cannot be read (another user's process in an unprivileged run, or one that exited
 meanwhile) simply owns nothing; a socket held only by processes outside our pid namespace
 (Docker's embedded DNS resolver) therefore ends up without an owner, never with a made-up one.
+
+Everything here is written by the processes themselves, so it is hostile input: a command
+line is read up to ``CMDLINE_CAP`` bytes only (``truncated`` says so), a unit run by a
+user's own systemd manager is named with that manager (``user@1000.service/ssh.service``)
+so it never passes for the system unit, and ``proven()`` says whether a process is the
+service it claims to be from evidence its user cannot forge: root ownership, the real
+executable (``/proc/PID/exe``) and a system unit.
 """
 
 from __future__ import annotations
@@ -19,6 +26,8 @@ import pwd
 _SOCKET_PREFIX = "socket:["
 _UNIT_SUFFIXES = (".service", ".scope", ".socket", ".mount", ".swap")
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0)
+# The most of a command line read and returned; one process's argv may be megabytes.
+CMDLINE_CAP = 4096
 
 
 def scan(inodes, proc: str = "/proc") -> dict:
@@ -88,13 +97,85 @@ def unit_from_cgroup(text: str):
     path = legacy if legacy is not None else unified
     if not path:
         return None
-    for part in reversed(path.split("/")):
+    parts = path.split("/")
+    for position in range(len(parts) - 1, -1, -1):
+        part = parts[position]
         # systemd prefixes a cgroup name with "_" when it could clash with a kernel file.
         if part.startswith("_"):
             part = part[1:]
         if part.endswith(_UNIT_SUFFIXES) and part.rpartition(".")[0]:
+            manager = _user_manager(parts[:position])
+            return part if manager is None or manager == part else "%s/%s" % (manager, part)
+    return None
+
+
+def _user_manager(parents):
+    """The ``user@UID.service`` a cgroup path runs under (a user's own systemd), or None."""
+    for part in parents:
+        if part.startswith("user@") and part.endswith(".service"):
             return part
     return None
+
+
+def is_system_unit(unit) -> bool:
+    """A unit of the system manager: not one a user's own systemd (``systemd-run --user``) runs."""
+    return bool(unit) and "/" not in unit and not unit.startswith("user@")
+
+
+# Directories only root can write to on a Debian system, where packaged daemons live.
+SYSTEM_DIRECTORIES = ("/usr/sbin/", "/usr/bin/", "/sbin/", "/bin/", "/usr/lib/", "/lib/", "/usr/libexec/")
+
+
+def root_run(owner) -> bool:
+    """Runs as root, and not inside a user's own systemd manager."""
+    return bool(owner) and owner.get("uid") == 0 and (owner.get("unit") is None or is_system_unit(owner["unit"]))
+
+
+def system_executable(owner, proc: str = "/proc", stat=os.stat) -> bool:
+    """Is the process's real executable a root-owned file no one else can write, in a system directory?
+
+    The file is checked through ``/proc/PID/exe``, which reaches the running binary itself
+    (also in another mount namespace, and whatever its path now names).
+    """
+    exe = owner.get("exe") if owner else None
+    if not exe or not exe.startswith(SYSTEM_DIRECTORIES) or owner.get("pid") is None:
+        return False
+    try:
+        info = stat("%s/%d/exe" % (proc, owner["pid"]))
+    except OSError:
+        return False
+    return info.st_uid == 0 and not info.st_mode & 0o022
+
+
+def proven_program(owner, programs, proc: str = "/proc", stat=os.stat) -> bool:
+    """Is ``owner`` a packaged daemon named in ``programs``, started by the system?
+
+    Its executable's base name is one of ``programs`` and ``system_executable`` holds, and it
+    runs as root or in a service of the system manager (daemons such as rpcbind drop root).
+    An unprivileged user's process - whatever it calls itself, and even one running the
+    real binary - is none of these.
+    """
+    exe = owner.get("exe") if owner else None
+    if not exe or os.path.basename(exe) not in programs or not system_executable(owner, proc, stat):
+        return False
+    unit = owner.get("unit")
+    return root_run(owner) or (is_system_unit(unit) and unit.endswith(".service"))
+
+
+def proven(owner, executables, units=()) -> bool:
+    """Is ``owner`` (an owner dict) the service run from one of ``executables``?
+
+    Only evidence an unprivileged user cannot forge counts: the process runs as root, its
+    real executable (``/proc/PID/exe``, not its name or argv) is one of ``executables``, and
+    it is not inside a user's own systemd manager. When ``units`` is given and systemd
+    named a unit, the unit must be one of them.
+    """
+    if not owner or owner.get("uid") != 0 or owner.get("exe") not in executables:
+        return False
+    unit = owner.get("unit")
+    if unit is not None and not is_system_unit(unit):
+        return False
+    return not units or unit is None or unit in units
 
 
 def parse_stat(text: str):
@@ -116,17 +197,31 @@ def parse_status_uid(text: str):
     return None
 
 
-def parse_cmdline(data: bytes):
-    """Return the NUL-separated /proc/<pid>/cmdline as one space-joined string, or None when empty."""
-    words = [word for word in data.split(b"\0") if word]
+def parse_cmdline(data: bytes, cap: int = CMDLINE_CAP):
+    """Return (text, truncated): the NUL-separated /proc/<pid>/cmdline space-joined (None when
+    empty), cut to ``cap`` bytes; ``truncated`` is true when there was more."""
+    truncated = len(data) > cap
+    words = [word for word in data[:cap].split(b"\0") if word]
     if not words:
-        return None
-    return b" ".join(words).decode("utf-8", "replace")
+        return None, truncated
+    return b" ".join(words).decode("utf-8", "replace"), truncated
 
 
-def _read(path: str) -> bytes:
+def _read(path: str, limit: int = -1) -> bytes:
     with open(path, "rb") as handle:
-        return handle.read()
+        return handle.read(limit)
+
+
+def read_exe(base: str):
+    """The real executable of a process (``/proc/PID/exe``), or None when unreadable.
+
+    A binary deleted or replaced since it started reads ``PATH (deleted)`` and so proves
+    nothing.
+    """
+    try:
+        return os.readlink(base + "exe")
+    except OSError:
+        return None
 
 
 class _Users:
@@ -151,7 +246,7 @@ def describe(pid: int, proc: str = "/proc", systemd: bool = True, users: _Users 
     base = "%s/%d/" % (proc, pid)
     try:
         comm, ppid = parse_stat(_read(base + "stat").decode("utf-8", "replace"))
-        cmdline = parse_cmdline(_read(base + "cmdline"))
+        cmdline, truncated = parse_cmdline(_read(base + "cmdline", CMDLINE_CAP + 1))
         uid = parse_status_uid(_read(base + "status").decode("utf-8", "replace"))
     except (OSError, ValueError, IndexError):
         return None
@@ -166,7 +261,9 @@ def describe(pid: int, proc: str = "/proc", systemd: bool = True, users: _Users 
         "pid": pid,
         "ppid": ppid,
         "process": comm or None,
+        "exe": read_exe(base),
         "cmdline": cmdline,
+        "truncated": truncated,
         "uid": uid,
         "user": users.name(uid),
         "unit": unit,
@@ -190,7 +287,7 @@ def systemd_running(root: str = "/") -> bool:
 def resolve(inodes, proc: str = "/proc", systemd: bool | None = None) -> dict:
     """Return {inode: owner} for the inodes some readable process holds.
 
-    owner = {"pid", "pids", "process", "cmdline", "user", "uid", "unit"}, where ``pid`` is
+    owner = {"pid", "pids", "process", "exe", "cmdline", "truncated", "user", "uid", "unit"}, where ``pid`` is
     the process the other holders descend from and the other fields describe it. Sockets
     held by the same processes share one owner dict (``pids`` is a tuple); treat it as
     read-only.
@@ -216,7 +313,9 @@ def resolve(inodes, proc: str = "/proc", systemd: bool | None = None) -> dict:
                     "pid": main["pid"],
                     "pids": tuple(readable),
                     "process": main["process"],
+                    "exe": main["exe"],
                     "cmdline": main["cmdline"],
+                    "truncated": main["truncated"],
                     "user": main["user"],
                     "uid": main["uid"],
                     "unit": main["unit"],

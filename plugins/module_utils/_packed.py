@@ -16,6 +16,11 @@ action plugin sets and removes again), so the result a task sees is the same eit
 without the action plugin (an async task, a direct call) nothing is packed. It also packs
 only when it has no no_log values: ``remove_values`` would still mask such a value inside
 the text, but could not replace a whole value with its placeholder as it does otherwise.
+
+The packed text comes from the managed host, so it is hostile input. ansible-core cleans a
+module result (``add_host``, ``add_group``, ``_ansible_*``, unsafe facts) before an action
+plugin sees it, but the text inside was not cleaned: ``unpack`` accepts only the keys and
+facts the module declares, and refuses text that is not valid Unicode.
 """
 
 from __future__ import annotations
@@ -27,6 +32,12 @@ PACK_OPTION = "_pack_result"
 PACK_OPTION_SPEC = {"type": "bool", "default": False}
 # The result key that holds the packed values.
 PACKED_KEY = "_packed_result"
+# ansible-core's internal keys; a module result may never carry them (ansible.constants).
+_INTERNAL_PREFIX = "_ansible_"
+
+
+class PackedError(ValueError):
+    """The packed text cannot be accepted at all (not JSON, not an object, not valid Unicode)."""
 
 
 def result_values(module, values: dict) -> dict:
@@ -36,22 +47,74 @@ def result_values(module, values: dict) -> dict:
     return values
 
 
-def unpack(result: dict) -> dict:
-    """Put packed values back where the module would have returned them (in place; returns ``result``).
+def _check_unicode(text: str, values) -> None:
+    """Refuse lone surrogates: raw in the text (undecodable bytes) or escaped (``\\udc80``)."""
+    try:
+        text.encode("utf-8")
+        # Only an escape can still produce a lone surrogate; most texts carry none worth re-checking.
+        if "\\ud" in text or "\\uD" in text:
+            json.dumps(values, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise PackedError("the packed module result is not valid UTF-8") from None
 
-    ``ansible_facts`` are merged into the facts already there (the interpreter discovery
-    adds one). Raises ValueError when the packed text is not a JSON object.
+
+def _strip_internal(value, dropped: list, where: str) -> None:
+    """Remove ``_ansible_*`` keys at any depth (in place), noting where."""
+    if isinstance(value, dict):
+        for key in [key for key in value if isinstance(key, str) and key.startswith(_INTERNAL_PREFIX)]:
+            del value[key]
+            dropped.append("%s.%s" % (where, key))
+        for key, inner in value.items():
+            if isinstance(inner, (dict, list)):
+                _strip_internal(inner, dropped, "%s.%s" % (where, key))
+    elif isinstance(value, list):
+        for index, inner in enumerate(value):
+            if isinstance(inner, (dict, list)):
+                _strip_internal(inner, dropped, "%s[%d]" % (where, index))
+
+
+def unpack(result: dict, keys, facts=(), clean_facts=None) -> list:
+    """Put the packed values back where the module would have returned them, in place.
+
+    Only ``keys`` (the module's documented result keys that it packs) are taken, and of
+    ``ansible_facts`` only the fact names in ``facts``, then passed through ``clean_facts``
+    (ansible-core's, on the controller). Everything else - ``add_host``, ``add_group``,
+    ``_ansible_*`` at any depth, undeclared keys and facts - is dropped. Returns the list of
+    what was dropped, for a warning. Raises PackedError when the text is not a JSON object
+    or not valid Unicode; then nothing was merged.
     """
     text = result.pop(PACKED_KEY, None)
     if text is None:
-        return result
+        return []
     if not isinstance(text, str):
-        raise ValueError("the packed module result is not a text")
-    values = json.loads(text)
+        raise PackedError("the packed module result is not a text")
+    try:
+        values = json.loads(text)
+    except ValueError as error:
+        raise PackedError("the packed module result is not JSON: %s" % error) from None
     if not isinstance(values, dict):
-        raise ValueError("the packed module result is not a JSON object")
-    facts = values.pop("ansible_facts", None)
+        raise PackedError("the packed module result is not a JSON object")
+    _check_unicode(text, values)
+    dropped = [key for key in values if key not in keys]
+    for key in dropped:
+        del values[key]
+    # A key can also be spelled with JSON escapes of ASCII ("_\u0061nsible_"); look deeper only then.
+    if _INTERNAL_PREFIX in text or "\\u00" in text:
+        _strip_internal(values, dropped, "")
+        dropped = [where.lstrip(".") for where in dropped]
+    packed_facts = values.pop("ansible_facts", None)
+    if packed_facts is not None:
+        if not isinstance(packed_facts, dict):
+            dropped.append("ansible_facts")
+            packed_facts = {}
+        for name in [name for name in packed_facts if name not in facts]:
+            del packed_facts[name]
+            dropped.append("ansible_facts.%s" % name)
+        if clean_facts is not None and packed_facts:
+            cleaned = clean_facts(packed_facts)
+            dropped.extend("ansible_facts.%s" % name for name in packed_facts if name not in cleaned)
+            packed_facts = cleaned
     result.update(values)
-    if facts:
-        result.setdefault("ansible_facts", {}).update(facts)
-    return result
+    if packed_facts:
+        result.setdefault("ansible_facts", {}).update(packed_facts)
+    return dropped

@@ -8,6 +8,11 @@ timestamps and optionally the previous run's document) into the run document tha
 report is, and that every other report format (``_reports_junit``, ``_reports_html``,
 ``_reports_markdown``, ``_reports_prometheus``) renders. Pure Python, stdlib only: it runs
 on the controller, but nothing here needs Ansible.
+
+Every host result is hostile input. ``host_record`` checks the shape of every value a
+writer reads (``malformed``); a host whose result does not fit gets status ``error`` and
+no findings, and the other hosts are reported as usual. Command lines are cut to
+``REPORT_CMDLINE_CHARS`` and password-like arguments are redacted (``redact_cmdline``).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 
 SCHEMA = "portwarden.hardening/drift-run"
@@ -28,6 +34,30 @@ KIND_TITLES = {
     "missing": "required ports listening",
     "mismatched": "owners and binds match",
 }
+
+
+# How much of a command line a report shows; the module already caps it at 4 KiB.
+REPORT_CMDLINE_CHARS = 300
+REDACTED = "<redacted>"
+_SECRET_WORD = r"[A-Za-z0-9_.-]*(?:pass(?:word|wd|phrase)?|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|auth|credentials?)[A-Za-z0-9_.-]*"
+# --requirepass VALUE, --password=VALUE, -password VALUE
+_SECRET_OPTION = re.compile(r"(?i)(?<!\S)(--?%s)(=|\s+)(\S+)" % _SECRET_WORD)
+# MYSQL_PASSWORD=VALUE, token=VALUE (an assignment; also inside a longer word such as ?token=)
+_SECRET_ASSIGNMENT = re.compile(r"(?i)(%s)=([^\s&]+)" % _SECRET_WORD)
+# scheme://user:PASSWORD@host
+_URL_PASSWORD = re.compile(r"(?i)([a-z][a-z0-9+.-]*://[^/\s:@]*):[^@\s/]*@")
+
+
+def redact_cmdline(text, limit: int = REPORT_CMDLINE_CHARS):
+    """A command line fit for a report: password-like arguments redacted, then cut to ``limit`` characters."""
+    if text is None:
+        return None
+    text = _URL_PASSWORD.sub(r"\1:%s@" % REDACTED, str(text))
+    text = _SECRET_OPTION.sub(lambda match: "%s%s%s" % (match.group(1), match.group(2), REDACTED), text)
+    text = _SECRET_ASSIGNMENT.sub(lambda match: "%s=%s" % (match.group(1), REDACTED), text)
+    if len(text) > limit:
+        text = text[:limit] + " [...]"
+    return text
 
 
 def parse_time(value) -> datetime.datetime:
@@ -195,12 +225,121 @@ def _error_text(result) -> str:
     message = result.get("msg") or result.get("message") or result.get("stderr")
     if result.get("skipped"):
         message = message or "the audit was skipped"
-    return str(message or "the audit returned no result")
+    # A host's own message may hold anything, lone surrogates included.
+    return str(message or "the audit returned no result").encode("utf-8", "replace").decode("utf-8")
+
+
+_TEXT_KEYS = ("protocol", "proto", "family", "address", "interface", "exposure", "process", "exe", "cmdline", "user",
+              "unit", "reason", "kind", "label", "comment", "owner", "expires", "method")
+_INT_KEYS = ("pid", "uid", "inode", "index")
+_BOOL_KEYS = ("dual_stack", "v6only", "truncated", "exception_expired", "required")
+_TEXT_LIST_KEYS = ("controls", "exposed_families")
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _bad_text(value) -> bool:
+    if not isinstance(value, str):
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _item_problem(item, nested: bool = False):
+    """What is wrong with one finding, listener or allowlist entry; None when a writer can use it."""
+    if not isinstance(item, Mapping):
+        return "is not a mapping"
+    for key, value in item.items():
+        if not isinstance(key, str) or _bad_text(key):
+            return "has a key that is not valid text"
+        if value is None:
+            continue
+        if key in _TEXT_KEYS and _bad_text(value):
+            return "%s is not valid text" % key
+        if key in _INT_KEYS and not _is_int(value):
+            return "%s is not an integer" % key
+        if key in _BOOL_KEYS and not isinstance(value, bool):
+            return "%s is not true or false" % key
+        if key == "port" and not (_is_int(value) or (isinstance(value, str) and not _bad_text(value))):
+            return "port is neither a number nor a text"
+        if key == "severity" and value not in SEVERITIES:
+            return "severity is not one of %s" % ", ".join(SEVERITIES)
+        if key in _TEXT_LIST_KEYS and (not isinstance(value, list) or any(_bad_text(text) for text in value)):
+            return "%s is not a list of texts" % key
+        if key == "pids" and (not isinstance(value, list) or not all(_is_int(pid) for pid in value)):
+            return "pids is not a list of integers"
+        if key == "ports" and (not isinstance(value, list) or not all(
+                isinstance(pair, list) and len(pair) == 2 and all(_is_int(port) for port in pair) for pair in value)):
+            return "ports is not a list of [low, high] pairs"
+        if key in ("allowlist_entry", "entry", "exception") and not nested:
+            problem = _item_problem(value, nested=True)
+            if problem:
+                return "%s %s" % (key, problem)
+        if key == "sources" and not isinstance(value, (list, Mapping)):
+            return "sources is not a list or a mapping"
+    return None
+
+
+def malformed(result):
+    """Why a successful-looking port_audit result cannot be reported, or None when it can."""
+    drift = result.get("drift")
+    if drift is not None and not isinstance(drift, Mapping):
+        return "drift is not a mapping"
+    for kind in KINDS:
+        items = (drift or {}).get(kind)
+        if items is None:
+            continue
+        if not isinstance(items, list):
+            return "drift.%s is not a list" % kind
+        for number, item in enumerate(items):
+            problem = _item_problem(item)
+            if problem:
+                return "drift.%s[%d] %s" % (kind, number, problem)
+    for key in ("accepted", "listening"):
+        items = result.get(key)
+        if items is None:
+            continue
+        if not isinstance(items, list):
+            return "%s is not a list" % key
+        for number, item in enumerate(items):
+            problem = _item_problem(item)
+            if problem:
+                return "%s[%d] %s" % (key, number, problem)
+    if result.get("method") is not None and _bad_text(result.get("method")):
+        return "method is not valid text"
+    return None
+
+
+def _for_report(item: Mapping) -> dict:
+    """A copy of a finding or listener with its command line made fit for a report."""
+    copied = dict(item)
+    if copied.get("cmdline") is not None:
+        copied["cmdline"] = redact_cmdline(copied["cmdline"])
+    return copied
 
 
 def host_record(result, ignore_loopback: bool = True) -> dict:
-    """Normalise one host's port_audit result (or its failure) into the run's host record."""
-    record = {
+    """Normalise one host's port_audit result (or its failure) into the run's host record.
+
+    A result whose values do not have the documented shape becomes an ``error`` record
+    naming the first bad value; it never stops the other hosts' reports.
+    """
+    try:
+        return _host_record(result, ignore_loopback)
+    except (TypeError, ValueError, KeyError, AttributeError, UnicodeError, RecursionError) as error:
+        record = _empty_record()
+        record["error"] = "the audit result could not be read: %s" % type(error).__name__
+        record["summary"] = host_summary(record, ignore_loopback)
+        return record
+
+
+def _empty_record() -> dict:
+    return {
         "status": "error",
         "compliant": None,
         "error": None,
@@ -209,24 +348,33 @@ def host_record(result, ignore_loopback: bool = True) -> dict:
         "accepted": [],
         "listening": None,
     }
+
+
+def _host_record(result, ignore_loopback: bool) -> dict:
+    record = _empty_record()
+    problem = None
+    if isinstance(result, Mapping) and not result.get("unreachable") and not result.get("failed"):
+        problem = malformed(result)
     if isinstance(result, Mapping) and result.get("unreachable"):
         record["status"] = "unreachable"
         record["error"] = _error_text(result)
     elif (not isinstance(result, Mapping) or result.get("failed") or result.get("skipped")
           or not isinstance(result.get("compliant"), bool)):
         record["error"] = _error_text(result)
+    elif problem:
+        record["error"] = "malformed audit result: %s" % problem
     else:
         record["compliant"] = result["compliant"]
         record["method"] = result.get("method")
         drift = result.get("drift") if isinstance(result.get("drift"), Mapping) else {}
         for kind in KINDS:
-            items = [dict(item, kind=kind) for item in drift.get(kind) or [] if isinstance(item, Mapping)]
+            items = [dict(_for_report(item), kind=kind) for item in drift.get(kind) or [] if isinstance(item, Mapping)]
             items.sort(key=_finding_sort_key)
             for item in items:
                 item["id"] = _finding_id(kind, item)
             _unique_ids(items)
             record["drift"][kind] = items
-        accepted = [dict(item) for item in result.get("accepted") or [] if isinstance(item, Mapping)]
+        accepted = [_for_report(item) for item in result.get("accepted") or [] if isinstance(item, Mapping)]
         accepted.sort(key=_finding_sort_key)
         for item in accepted:
             item["id"] = "accepted " + _finding_id(item.get("kind") or "unexpected", item).split(" ", 1)[1]
@@ -234,7 +382,7 @@ def host_record(result, ignore_loopback: bool = True) -> dict:
         record["accepted"] = accepted
         if isinstance(result.get("listening"), list):
             record["listening"] = sorted(
-                (dict(item) for item in result["listening"] if isinstance(item, Mapping)),
+                (_for_report(item) for item in result["listening"] if isinstance(item, Mapping)),
                 key=lambda item: (port_sort_key(port_of(item)), protocol_of(item), str(item.get("address") or "")),
             )
         has_findings = any(record["drift"][kind] for kind in KINDS)
@@ -380,7 +528,12 @@ def build_run(results: Mapping, started, finished=None, allowlists=None, excepti
             if record["status"] in ("error", "unreachable"):
                 record["changes"] = None
             else:
-                record["changes"] = _host_changes(record, previous_hosts.get(name), ignore_loopback)
+                try:
+                    record["changes"] = _host_changes(record, previous_hosts.get(name), ignore_loopback)
+                except (TypeError, ValueError, KeyError, AttributeError):
+                    # The previous document is ours, but it was on disk: a damaged host entry
+                    # costs that host its change list, nothing else.
+                    record["changes"] = None
     else:
         for record in hosts.values():
             record["changes"] = None

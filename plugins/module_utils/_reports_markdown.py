@@ -9,6 +9,8 @@ follow drifting first, in natural order (h2 before h10)."""
 
 from __future__ import annotations
 
+import re
+
 from ansible_collections.portwarden.hardening.plugins.module_utils._reports import (
     KINDS,
     SEVERITIES,
@@ -23,14 +25,26 @@ from ansible_collections.portwarden.hardening.plugins.module_utils._reports_flee
 FLEET_HOSTS_SHOWN = 6
 
 
+# Characters that start inline Markdown (emphasis, links, images, code, strike-through,
+# table cells) or HTML; a host-supplied string shows them literally, never as markup.
+_MARKDOWN = re.compile(r"([\\`*_\[\]{}()#+!|~])")
+# GitHub turns bare URLs and www. names into links; break the pattern without changing the text read.
+_AUTOLINK = re.compile(r"(?i)\b(https?|ftp|mailto|www)([:.])")
+_HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
+
+
 def _cell(value) -> str:
-    """A table cell: pipes escaped, line breaks flattened, backticks kept out of code spans."""
+    """Host-supplied text for any place in the document: one line, no Markdown, no HTML."""
     text = " ".join(("" if value is None else str(value)).split())
-    return text.replace("\\", "\\\\").replace("|", "\\|")
+    text = "".join(_HTML.get(char, char) for char in text)
+    text = _MARKDOWN.sub(r"\\\1", text)
+    return _AUTOLINK.sub(lambda match: "%s\\%s" % (match.group(1), match.group(2)), text)
 
 
 def _code(value) -> str:
-    return "`%s`" % _cell(value).replace("`", "'")
+    """A code span: literal inside, so only a line break, a backtick or a pipe could escape it."""
+    text = " ".join(("" if value is None else str(value)).split()).replace("`", "'")
+    return "`%s`" % text.replace("|", "\\|")
 
 
 def _row(cells) -> str:

@@ -6,6 +6,10 @@ run read back from ``latest.json``, and one timestamped JSON per run under ``his
 
 Files are written to a temporary name in the same directory and renamed over the old one,
 so a CI job or a web server reading ``latest.html`` never sees half a file.
+
+Reports describe a fleet's weaknesses: files are private (``FILE_MODE``) and the
+directories this code creates, and ``history/`` always, are private too (``DIRECTORY_MODE``).
+A report directory that already existed keeps its mode: it may be shared (``/srv/reports``).
 """
 
 from __future__ import annotations
@@ -43,6 +47,8 @@ FILE_NAMES = {
     "sarif": "latest.sarif",
 }
 HISTORY_DIR = "history"
+FILE_MODE = 0o600
+DIRECTORY_MODE = 0o700
 _HISTORY_FILE = re.compile(r"^([0-9]{8}T[0-9]{6}Z)(?:-([0-9]+))?\.json$")
 
 
@@ -60,13 +66,30 @@ def read_previous(path: str) -> tuple:
     return document, None
 
 
-def write_atomic(path: str, text: str, mode: int = 0o644) -> bool:
-    """Write ``text`` to ``path`` unless it already holds exactly that; True when written."""
+def parse_mode(value, name: str) -> int:
+    """A permission mode from an int or an octal string ("0600", "600"); ValueError naming ``name``."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        mode = value
+    else:
+        text = str(value).strip()
+        if not text or any(char not in "01234567" for char in text):
+            raise ValueError("%s must be an octal mode such as 0600, got %r" % (name, value))
+        mode = int(text, 8)
+    if not 0 <= mode <= 0o7777:
+        raise ValueError("%s must be an octal mode such as 0600, got %r" % (name, value))
+    return mode
+
+
+def write_atomic(path: str, text: str, mode: int = FILE_MODE) -> bool:
+    """Write ``text`` to ``path`` unless it already holds exactly that with ``mode``; True when changed."""
     data = text.encode("utf-8")
     try:
         with open(path, "rb") as handle:
             if handle.read() == data:
-                return False
+                if os.stat(path).st_mode & 0o7777 == mode:
+                    return False
+                os.chmod(path, mode)
+                return True
     except OSError:
         pass
     directory = os.path.dirname(path) or "."
@@ -119,23 +142,49 @@ def planned_paths(dest: str, formats) -> dict:
     return {fmt: os.path.join(dest, FILE_NAMES[fmt]) for fmt in formats}
 
 
-def store(run, rendered: dict, dest: str, history: int) -> dict:
+def make_directory(path: str, mode: int, always: bool) -> bool:
+    """Create ``path`` (and missing parents) with ``mode``; with ``always``, fix the mode of an existing one.
+
+    Returns True when something changed.
+    """
+    changed = False
+    if not os.path.isdir(path):
+        parent = os.path.dirname(os.path.abspath(path))
+        if parent and not os.path.isdir(parent):
+            make_directory(parent, mode, False)
+        os.mkdir(path, mode)
+        always = changed = True
+    if always and os.stat(path).st_mode & 0o7777 != mode:
+        # mkdir's mode is cut by the umask; say exactly what was asked.
+        os.chmod(path, mode)
+        changed = True
+    return changed
+
+
+def store(run, rendered: dict, dest: str, history: int, mode: int = FILE_MODE,
+          directory_mode: int = DIRECTORY_MODE) -> dict:
     """Write the rendered reports and the run's history copy; return what was written."""
-    if rendered or history > 0:
-        os.makedirs(dest, exist_ok=True)
     written = []
+    if rendered or history > 0:
+        if make_directory(dest, directory_mode, False):
+            written.append(dest)
     for fmt, text in rendered.items():
         path = os.path.join(dest, FILE_NAMES[fmt])
-        if write_atomic(path, text):
+        if write_atomic(path, text, mode):
             written.append(path)
     history_file = None
     pruned = []
     if history > 0:
         directory = os.path.join(dest, HISTORY_DIR)
-        os.makedirs(directory, exist_ok=True)
+        make_directory(directory, directory_mode, True)
+        # Earlier runs' copies were written with a laxer mode; they are as sensitive.
+        for name in os.listdir(directory):
+            older = os.path.join(directory, name)
+            if _HISTORY_FILE.match(name) and os.path.isfile(older) and os.stat(older).st_mode & 0o7777 != mode:
+                os.chmod(older, mode)
         # Named by the start time, not the run id, which a caller may have chosen freely.
         history_file = os.path.join(directory, history_name(directory, make_run_id(parse_time(run["started"]))))
-        write_atomic(history_file, rendered.get("json") or render_json(run))
+        write_atomic(history_file, rendered.get("json") or render_json(run), mode)
         written.append(history_file)
         pruned = prune_history(directory, history)
     return {"written": written, "history_file": history_file, "pruned": pruned}

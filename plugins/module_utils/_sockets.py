@@ -20,10 +20,16 @@ from ansible_collections.portwarden.hardening.plugins.module_utils import _procn
 PROTOCOLS = ("tcp", "udp")
 FAMILIES = ("ipv4", "ipv6")
 # Every key of a socket item, in the order items carry them.
+# ``cmdline`` is a field to ask for, but is returned once per process (``split_owners``).
 ITEM_FIELDS = ("protocol", "family", "address", "interface", "port", "v6only", "exposure", "dual_stack", "inode",
-               "pid", "pids", "process", "cmdline", "user", "uid", "unit")
+               "pid", "pids", "process", "exe", "cmdline", "user", "uid", "unit")
 # The keys that need /proc/*/fd read to be known.
-OWNER_FIELDS = ("pid", "pids", "process", "cmdline", "user", "uid", "unit")
+OWNER_FIELDS = ("pid", "pids", "process", "exe", "cmdline", "user", "uid", "unit")
+# The keys of an item as gather() returns it: ``truncated`` says whether ``cmdline`` was cut,
+# and leaves the item with it (split_owners).
+GATHERED_FIELDS = ITEM_FIELDS[:ITEM_FIELDS.index("cmdline") + 1] + ("truncated",) + ITEM_FIELDS[ITEM_FIELDS.index("cmdline") + 1:]
+# One entry per owning process, as split_owners returns them.
+PROCESS_FIELDS = ("pid", "process", "exe", "cmdline", "truncated", "user", "uid", "unit")
 
 _FAMILY_NUMBERS = {"ipv4": socket.AF_INET, "ipv6": socket.AF_INET6}
 _FAMILY_NAMES = {socket.AF_INET: "ipv4", socket.AF_INET6: "ipv6"}
@@ -36,7 +42,8 @@ _V4_ANY = bytes(4)
 _V6_ANY = bytes(16)
 _V6_LOOPBACK = bytes(15) + b"\x01"
 
-_NO_OWNER = {"pid": None, "pids": (), "process": None, "cmdline": None, "user": None, "uid": None, "unit": None}
+_NO_OWNER = {"pid": None, "pids": (), "process": None, "exe": None, "cmdline": None, "truncated": False,
+             "user": None, "uid": None, "unit": None}
 
 
 class SocketsError(ValueError):
@@ -234,7 +241,32 @@ def select_fields(items: list, fields: tuple) -> list:
     """
     if fields == ITEM_FIELDS:
         return items
+    if "cmdline" in fields:
+        fields = fields + ("truncated",)
     return [{field: item[field] for field in fields} for item in items]
+
+
+def split_owners(items: list) -> list:
+    """Move each item's command line into one entry per owning process; return those entries.
+
+    A process holding 50 sockets would otherwise carry its command line (up to
+    ``_owners.CMDLINE_CAP``) 50 times. Items lose ``cmdline`` and ``truncated`` (in place);
+    the entries (``PROCESS_FIELDS``, ascending by pid) keep them. Items without an owner or
+    without a ``cmdline`` key add nothing.
+    """
+    processes = {}
+    for item in items:
+        if "cmdline" not in item:
+            continue
+        cmdline = item.pop("cmdline")
+        truncated = bool(item.pop("truncated", False))
+        pid = item.get("pid")
+        if pid is None or pid in processes:
+            continue
+        processes[pid] = {"pid": pid, "process": item.get("process"), "exe": item.get("exe"), "cmdline": cmdline,
+                          "truncated": truncated, "user": item.get("user"), "uid": item.get("uid"),
+                          "unit": item.get("unit")}
+    return [processes[pid] for pid in sorted(processes)]
 
 
 def gather(protocols=PROTOCOLS, families=FAMILIES, include_loopback: bool = True,

@@ -121,6 +121,22 @@ options:
         run read from a URL. V(0) carries none.
     type: int
     default: 10
+
+
+  mode:
+    description:
+      - Permissions of every report file and history copy, as an octal string.
+      - Reports list every host's weaknesses, so they are readable by their owner only unless you say otherwise.
+        Files written by earlier runs get this mode too.
+    type: raw
+    default: "0600"
+  directory_mode:
+    description:
+      - Permissions of the directories this module creates (O(dest) when it does not exist yet, and C(history/),
+        which always gets it), as an octal string.
+      - An O(dest) that already exists keeps its mode, since it may be shared.
+    type: raw
+    default: "0700"
   ignore_loopback:
     description:
       - Whether the audit ignored loopback listeners; the matrix, the listener counts, the metrics and the changes
@@ -313,6 +329,7 @@ from ansible_collections.portwarden.hardening.plugins.module_utils._reports_prev
 from ansible_collections.portwarden.hardening.plugins.module_utils._reports_prometheus import render_prometheus
 from ansible_collections.portwarden.hardening.plugins.module_utils._reports_store import (
     FILE_NAMES,
+    parse_mode,
     planned_paths,
     render_all,
     store,
@@ -337,6 +354,10 @@ def main():
             compare_previous=dict(type="bool", default=True),
             history=dict(type="int", default=30),
             history_runs=dict(type="int", default=10),
+
+
+            mode=dict(type="raw", default="0600"),
+            directory_mode=dict(type="raw", default="0700"),
             ignore_loopback=dict(type="bool", default=True),
             fail_on_drift=dict(type="bool", default=False),
             title=dict(type="str", default="portwarden drift check"),
@@ -348,6 +369,11 @@ def main():
     for name in ("history", "history_runs"):
         if params[name] < 0:
             module.fail_json(msg="%s must be 0 or more, got %d" % (name, params[name]))
+    try:
+        file_mode = parse_mode(params["mode"], "mode")
+        directory_mode = parse_mode(params["directory_mode"], "directory_mode")
+    except ValueError as error:
+        module.fail_json(msg=str(error))
     dest = os.path.abspath(params["dest"])
     previous_source = params["previous"] or os.path.join(dest, FILE_NAMES["json"])
     if not is_url(previous_source):
@@ -382,7 +408,7 @@ def main():
         outcome = {"written": list(planned_paths(dest, params["formats"]).values()), "history_file": None, "pruned": []}
     else:
         try:
-            outcome = store(run, rendered, dest, params["history"])
+            outcome = store(run, rendered, dest, params["history"], file_mode, directory_mode)
         except OSError as error:
             module.fail_json(msg="cannot write the reports to %s: %s" % (dest, error))
 

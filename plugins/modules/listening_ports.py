@@ -13,8 +13,11 @@ version_added: 0.1.0
 description:
   - Sets the fact C(portwarden_listening) to one item per socket - every TCP socket in LISTEN state and every UDP
     socket that is bound and unconnected - with its protocol, family, normalised address, port, exposure and owning
-    processes (pid, process name, command line, user, systemd unit). With O(set_facts=false) the same items are
+    processes (pid, process name, executable, user, systemd unit). With O(set_facts=false) the same items are
     returned as RV(listening) instead.
+  - Command lines are returned once per owning process, not once per socket, in
+    C(portwarden_listening_owners) (RV(owners) with O(set_facts=false)), each cut to 4 KiB with a C(truncated)
+    flag, so one process with a huge command line and many sockets cannot blow up the result.
   - Reads the kernel directly, with the target's Python standard library only; C(ss), C(netstat) and C(lsof) are not
     needed. Sockets come from netlink C(sock_diag) (inet_diag), one dump per protocol and family; when the kernel
     refuses that, from C(/proc/net/tcp), C(tcp6), C(udp) and C(udp6). The source used is returned as RV(method).
@@ -66,11 +69,13 @@ options:
         time a task takes above the gathering grows with items times keys (10,000 sockets with every key are about
         180,000 values). A scheduled job that needs C(protocol), C(address), C(port) and C(process) finishes
         markedly faster asking for just those.
-      - When no owner key (C(pid), C(pids), C(process), C(cmdline), C(user), C(uid), C(unit)) is asked for,
-        C(/proc/*/fd) is not read.
+      - When no owner key (C(pid), C(pids), C(process), C(exe), C(cmdline), C(user), C(uid), C(unit)) is asked
+        for, C(/proc/*/fd) is not read.
+      - C(cmdline) asks for the per-process entries (C(portwarden_listening_owners) or RV(owners)); items never
+        carry it.
     type: list
     elements: str
-    choices: [protocol, family, address, interface, port, v6only, exposure, dual_stack, inode, pid, pids, process, cmdline, user, uid, unit]
+    choices: [protocol, family, address, interface, port, v6only, exposure, dual_stack, inode, pid, pids, process, exe, cmdline, user, uid, unit]
   set_facts:
     description:
       - Whether to set the fact C(portwarden_listening).
@@ -160,6 +165,15 @@ listening:
   elements: dict
   sample:
     - {protocol: tcp, address: "::", port: 22, process: sshd}
+owners:
+  description:
+    - The owning processes, as in RV(ansible_facts.portwarden_listening_owners), when O(set_facts=false).
+  returned: when O(set_facts=false) and O(fields) includes C(cmdline) (the default)
+  type: list
+  elements: dict
+  sample:
+    - {pid: 812, process: sshd, exe: /usr/sbin/sshd, cmdline: "sshd: /usr/sbin/sshd -D", truncated: false,
+       user: root, uid: 0, unit: ssh.service}
 ansible_facts:
   description: The facts set by this module.
   returned: when O(set_facts=true)
@@ -239,15 +253,19 @@ ansible_facts:
           returned: unless O(fields) leaves it out
           sample: [812, 813, 814]
         process:
-          description: Name (C(comm)) of RV(ansible_facts.portwarden_listening[].pid); null without an owner.
+          description:
+            - Name (C(comm)) of RV(ansible_facts.portwarden_listening[].pid); null without an owner.
+            - The process sets its own name; it proves nothing about what the process is.
           type: str
           returned: unless O(fields) leaves it out
           sample: sshd
-        cmdline:
-          description: Command line of the owning process, arguments joined by spaces; null without an owner.
+        exe:
+          description:
+            - The real executable of the owning process (C(/proc/PID/exe)); null without an owner or when it cannot
+              be read (another user's process in an unprivileged run).
           type: str
           returned: unless O(fields) leaves it out
-          sample: "sshd: /usr/sbin/sshd -D [listener] 0 of 10-100 startups"
+          sample: /usr/sbin/sshd
         user:
           description: User name of the owning process's effective uid; null without an owner or without a name.
           type: str
@@ -265,6 +283,47 @@ ansible_facts:
           type: str
           returned: unless O(fields) leaves it out
           sample: ssh.service
+    portwarden_listening_owners:
+      description:
+        - One entry per owning process, ascending by pid, for the command lines the items do not repeat.
+      returned: when O(set_facts=true) and O(fields) includes C(cmdline) (the default)
+      type: list
+      elements: dict
+      contains:
+        pid:
+          description: The process.
+          type: int
+          sample: 812
+        process:
+          description: Its name (C(comm)).
+          type: str
+          sample: sshd
+        exe:
+          description: Its real executable, or null.
+          type: str
+          sample: /usr/sbin/sshd
+        cmdline:
+          description: Its command line, arguments joined by spaces, at most 4 KiB; null when empty.
+          type: str
+          sample: "sshd: /usr/sbin/sshd -D [listener] 0 of 10-100 startups"
+        truncated:
+          description: Whether RV(ansible_facts.portwarden_listening_owners[].cmdline) was cut to 4 KiB.
+          type: bool
+          sample: false
+        user:
+          description: Its user name, or null.
+          type: str
+          sample: root
+        uid:
+          description: Its effective uid.
+          type: int
+          sample: 0
+        unit:
+          description:
+            - Its systemd unit; a unit of a user's own systemd manager is named with it
+              (C(user@1000.service/ssh.service)).
+          type: str
+          sample: ssh.service
   sample:
     portwarden_listening:
       - protocol: tcp
@@ -279,7 +338,16 @@ ansible_facts:
         pid: 812
         pids: [812]
         process: sshd
+        exe: /usr/sbin/sshd
+        user: root
+        uid: 0
+        unit: ssh.service
+    portwarden_listening_owners:
+      - pid: 812
+        process: sshd
+        exe: /usr/sbin/sshd
         cmdline: "sshd: /usr/sbin/sshd -D [listener] 0 of 10-100 startups"
+        truncated: false
         user: root
         uid: 0
         unit: ssh.service
@@ -301,6 +369,7 @@ from ansible_collections.portwarden.hardening.plugins.module_utils._sockets impo
     choose_fields,
     gather,
     select_fields,
+    split_owners,
 )
 
 
@@ -330,10 +399,15 @@ def main():
         module.fail_json(msg=str(error))
     else:
         listening = select_fields(listening, fields)
+        owners = split_owners(listening) if "cmdline" in fields else None
         if module.params["set_facts"]:
             values = {"ansible_facts": {"portwarden_listening": listening}}
+            if owners is not None:
+                values["ansible_facts"]["portwarden_listening_owners"] = owners
         else:
             values = {"listening": listening}
+            if owners is not None:
+                values["owners"] = owners
         module.exit_json(changed=False, method=method, **result_values(module, values))
 
 

@@ -14,13 +14,17 @@ description:
   - Finds the SSH session the module runs over - from C(SSH_CONNECTION), or, when C(sudo) removed that variable,
     by walking up the process tree to the sshd process serving the session and reading its TCP socket - and the
     TCP ports sshd listens on.
+  - A listener counts as sshd only when it runs as root from C(/usr/sbin/sshd) (its real executable,
+    C(/proc/PID/exe)) in a unit of the system manager; a process that only calls itself C(sshd), or a unit a user
+    started with C(systemd-run --user --unit=ssh), is not sshd. Run with C(become=true) to read sshd's owner.
   - Compares them with the allowlist and returns, as RV(entries), normalised allowlist entries for the ports the
     allowlist does not already open to the controller's address. The C(portwarden.hardening.firewall) role adds
     them to the firewall model when C(portwarden_firewall_protect_management) is true (the default), so an
     allowlist that forgets SSH cannot lock Ansible out.
   - The entries allow only the controller's address (as the host sees it, so a bastion's address behind a jump
-    host). When no session can be found but the controller reaches the host over the network, the ports are kept
-    open to anyone instead, and the warning says so.
+    host). When no session can be found but the controller reaches the host over the network, the port the
+    controller connects to (O(connection_port), else 22) is kept open to anyone instead, and the warning says so;
+    a port learned from the host (where sshd listens) is never opened beyond the controller's address.
   - Issues a warning that names every port it keeps open and why. Never changes the host.
 options:
   allowlist:
@@ -112,17 +116,9 @@ kept:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.portwarden.hardening.plugins.module_utils._allowlist import AllowlistError, parse_allowlist
+from ansible_collections.portwarden.hardening.plugins.module_utils._allowlist import AllowlistError, ensure_allowlist
 from ansible_collections.portwarden.hardening.plugins.module_utils._management import current_session, protection, sshd_ports
 from ansible_collections.portwarden.hardening.plugins.module_utils._sockets import SocketsError, gather
-
-_NORMALISED_KEYS = ("index", "label", "ports", "proto", "sources")
-
-
-def normalised(allowlist):
-    if all(isinstance(entry, dict) and all(key in entry for key in _NORMALISED_KEYS) for entry in allowlist):
-        return allowlist
-    return parse_allowlist(allowlist)
 
 
 def main():
@@ -135,7 +131,7 @@ def main():
         supports_check_mode=True,
     )
     try:
-        entries = normalised(module.params["allowlist"])
+        entries = ensure_allowlist(module.params["allowlist"])
     except AllowlistError as error:
         module.fail_json(msg=str(error))
     try:

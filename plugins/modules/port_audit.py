@@ -23,8 +23,9 @@ description:
   - Loopback sockets are not exposure; with O(ignore_loopback) they are neither unexpected nor mismatched, and do not
     satisfy a C(required) entry (a required port listening on loopback only is reported missing, saying so).
   - Owner rules - when every entry that allows a socket names a C(process) and none matches the owner, the socket
-    is mismatched. C(process) matches the process name (also when the kernel truncated it to 15 characters), the
-    command (C(/usr/sbin/sshd) or C(sshd)), or, when it ends in C(.service) or C(.socket), the systemd unit.
+    is mismatched. C(process) as a path (C(/usr/sbin/sshd)) matches the real executable (C(/proc/PID/exe)) only;
+    a bare name matches the process name (also when the kernel truncated it to 15 characters) or the executable's
+    base name; a name ending in C(.service) or C(.socket) matches the systemd unit of the system manager.
     A socket whose owner cannot be found (for example one owned from another PID namespace) cannot prove the match
     and is mismatched with the reason C(owner unknown).
   - Severity - C(critical) for an unexpected listener on a known legacy-service port (echo, discard, systat,
@@ -101,7 +102,7 @@ options:
       - The findings in RV(drift) and RV(accepted) always carry every key.
     type: list
     elements: str
-    choices: [protocol, family, address, interface, port, v6only, exposure, dual_stack, inode, pid, pids, process, cmdline, user, uid, unit]
+    choices: [protocol, family, address, interface, port, v6only, exposure, dual_stack, inode, pid, pids, process, exe, cmdline, user, uid, unit]
 notes:
   - Reading the owners of other users' sockets needs root; run with C(become=true) or owners are unknown and every
     entry with a C(process) reports a mismatch.
@@ -158,8 +159,9 @@ drift:
   description:
     - The findings. Socket findings carry every field of the socket item (C(protocol), C(family), C(address),
       C(interface), C(port), C(v6only), C(exposure), C(dual_stack), C(inode), C(pid), C(pids), C(process),
-      C(cmdline), C(user), C(uid), C(unit)) plus C(reason), C(severity) (C(critical), C(high) or C(medium)),
-      C(controls), C(exposed_families) and C(allowlist_entry) (the normalised entry involved, or null).
+      C(exe), C(cmdline) (at most 4 KiB), C(truncated) (whether it was cut), C(user), C(uid), C(unit)) plus
+      C(reason), C(severity) (C(critical), C(high) or C(medium)), C(controls), C(exposed_families) and
+      C(allowlist_entry) (the normalised entry involved, or null).
     - Missing findings carry C(protocol), C(port) and C(ports) of the entry, C(process), C(reason), C(severity),
       C(controls) and C(allowlist_entry).
     - A finding whose exception expired also has C(exception) and C(exception_expired=true).
@@ -192,7 +194,9 @@ drift:
         pid: 911
         pids: [911]
         process: inetd
+        exe: /usr/sbin/inetd
         cmdline: /usr/sbin/inetd
+        truncated: false
         user: root
         uid: 0
         unit: inetd.service
@@ -242,7 +246,8 @@ listening:
   description:
     - Every socket item the audit looked at, loopback ones included (see O(ignore_loopback)); with
       O(return_listening=audited) without the loopback ones the audit left out.
-    - Each item carries every key, or those named in O(listening_fields).
+    - Each item carries every key, or those named in O(listening_fields), except C(cmdline) and C(truncated) - a
+      command line is carried by the findings in RV(drift) and RV(accepted), not repeated for every socket.
   returned: success, unless O(return_listening=none)
   type: list
   elements: dict
@@ -269,7 +274,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.portwarden.hardening.plugins.module_utils._allowlist import (
     AllowlistError,
-    parse_allowlist,
+    ensure_allowlist,
 )
 from ansible_collections.portwarden.hardening.plugins.module_utils._audit_exceptions import parse_exceptions
 from ansible_collections.portwarden.hardening.plugins.module_utils._drift import (
@@ -305,12 +310,18 @@ def _returned_listening(listening: list, params: dict):
         listening = [item for item in listening if item["exposure"] != "loopback"]
     fields = params.get("listening_fields")
     # Hand-written items may carry keys of their own; only an explicit choice drops them.
-    return listening if fields is None else select_fields(listening, choose_fields(fields))
+    returned = listening if fields is None else select_fields(listening, choose_fields(fields))
+    # A command line (up to 4 KiB) per socket would be repeated for every socket of a process;
+    # the findings carry it where it matters.
+    for item in returned:
+        item.pop("cmdline", None)
+        item.pop("truncated", None)
+    return returned
 
 
 def run(params: dict) -> dict:
     """The audit without AnsibleModule: parse, gather when needed, compare. Raises ValueError subclasses."""
-    allowlist = parse_allowlist(params["allowlist"], var_name="allowlist")
+    allowlist = ensure_allowlist(params["allowlist"], var_name="allowlist")
     exceptions = parse_exceptions(params["exceptions"], var_name="exceptions")
     if params.get("listening_fields") is not None:
         choose_fields(params["listening_fields"])  # a bad field fails before the host is read

@@ -6,21 +6,33 @@
 It runs the module as ``ansible.builtin.normal`` would, asking it to pack its bulky values
 into one JSON text (see ``module_utils/_packed.py`` for why), and unpacks them, so the
 task result is exactly what the module alone would return - only cheaper to carry.
+
+The packed text is not cleaned by ansible-core, so only what the module declares is
+taken from it: ``PACKED_KEYS`` (documented result keys) and ``PACKED_FACTS`` (documented
+fact names), each subclass naming its module's. Anything else is dropped with a warning.
 """
 
 from __future__ import annotations
 
 from ansible.plugins.action import ActionBase
+from ansible.utils.display import Display
 from ansible.utils.vars import merge_hash
+from ansible.vars.clean import clean_facts
 
-from ansible_collections.portwarden.hardening.plugins.module_utils._packed import PACK_OPTION, unpack
+from ansible_collections.portwarden.hardening.plugins.module_utils._packed import PACK_OPTION, PackedError, unpack
+
+display = Display()
 
 
 class PackedResultAction(ActionBase):
-    """Run the module of the same name; unpack what it packed."""
+    """Run the module of the same name; unpack what it packed, keeping only declared keys."""
 
     _supports_check_mode = True
     _supports_async = True
+
+    # The documented result keys the module may carry packed, and the facts it may set.
+    PACKED_KEYS: frozenset = frozenset()
+    PACKED_FACTS: frozenset = frozenset()
 
     def run(self, tmp=None, task_vars=None):
         result = super(PackedResultAction, self).run(tmp, task_vars)
@@ -38,9 +50,15 @@ class PackedResultAction(ActionBase):
         if isinstance(invocation, dict) and isinstance(invocation.get("module_args"), dict):
             invocation["module_args"].pop(PACK_OPTION, None)
         try:
-            unpack(result)
-        except ValueError as error:
+            dropped = unpack(result, self.PACKED_KEYS, self.PACKED_FACTS, clean_facts)
+        except PackedError as error:
             result = {"failed": True, "msg": "the module's packed result could not be read: %s" % error}
+        else:
+            if dropped:
+                display.warning(
+                    "%s: the host returned undeclared result keys; dropped: %s"
+                    % (self._task.action, ", ".join(sorted(dropped)[:20]) + (" ..." if len(dropped) > 20 else ""))
+                )
 
         if not wrap_async:
             self._remove_tmp_path(self._connection._shell.tmpdir)

@@ -68,7 +68,7 @@ def differences(items, sockets):
         if item["dual_stack"] != theirs["dual_stack"]:
             problems.append("%s: dual_stack is %r, ss prints %s" % (label, item["dual_stack"], theirs["line"].split()[4]))
         if item["pid"] is None:
-            if theirs["pids"] or any(item[key] is not None for key in ("process", "cmdline", "user", "uid", "unit")):
+            if theirs["pids"] or any(item[key] is not None for key in ("process", "exe", "user", "uid", "unit")):
                 problems.append("%s: owner fields must all be null without an owner: %r" % (label, item))
         elif item["pid"] not in theirs["names"]:
             problems.append("%s: pid %r is not among ss's owners %r" % (label, item["pid"], theirs["pids"]))

@@ -87,3 +87,29 @@ def test_an_unreadable_packed_result_fails_the_task():
     result = plugin.run(task_vars={})
     assert result["failed"] is True
     assert result["msg"].startswith("the module's packed result could not be read")
+
+
+@pytest.mark.parametrize("plugin_module, module_name", [(listening_ports, "listening_ports"), (port_audit, "port_audit")])
+def test_the_packed_keys_are_the_modules_documented_result_keys(plugin_module, module_name):
+    import importlib
+
+    import yaml
+
+    documented = yaml.safe_load(importlib.import_module(
+        "ansible_collections.portwarden.hardening.plugins.modules.%s" % module_name).RETURN)
+    assert plugin_module.ActionModule.PACKED_KEYS <= set(documented)
+    facts = set((documented.get("ansible_facts") or {}).get("contains") or {})
+    assert plugin_module.ActionModule.PACKED_FACTS == facts
+
+
+def test_a_planted_add_host_is_dropped_with_a_warning(monkeypatch):
+    planted = {"add_host": {"host_name": "victim", "host_vars": {"ansible_connection": "local"}},
+               "ansible_facts": {"portwarden_listening": ITEMS, "ansible_connection": "local"}}
+    warnings = []
+    monkeypatch.setattr("ansible_collections.portwarden.hardening.plugins.plugin_utils._packed_action.display.warning",
+                        warnings.append)
+    plugin, _calls = make_plugin(listening_ports, {}, lambda packed: {"changed": False, PACKED_KEY: json.dumps(planted)})
+    result = plugin.run(task_vars={})
+    assert "add_host" not in result
+    assert result["ansible_facts"] == {"portwarden_listening": ITEMS}
+    assert len(warnings) == 1 and "add_host" in warnings[0] and "ansible_facts.ansible_connection" in warnings[0]

@@ -6,7 +6,9 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.portwarden.hardening.plugins.module_utils._allowlist import (
+    NORMALISED_KEYS,
     AllowlistError,
+    ensure_allowlist,
     merge_ranges,
     parse_allowlist,
     parse_port_ranges,
@@ -278,3 +280,61 @@ def test_parse_port_ranges_rejects(values, text):
     with pytest.raises(AllowlistError) as caught:
         parse_port_ranges(values)
     assert text in str(caught.value)
+
+
+# -- ensure_allowlist: one idempotent entry point, normalised input re-checked -------------
+
+_RAW_LISTS = [
+    [{"port": 22}],
+    [{"port": "ssh", "sources": ["10.0.0.0/8", "2001:db8::/32"], "process": "/usr/sbin/sshd", "required": True,
+      "comment": "bastion"}],
+    [{"port": "8000-8100", "proto": "udp"}, {"port": 53, "proto": "udp", "sources": "192.0.2.1"}],
+    [],
+]
+
+
+@pytest.mark.parametrize("raw", _RAW_LISTS)
+def test_ensure_allowlist_is_idempotent(raw):
+    once = ensure_allowlist(raw)
+    assert once == parse_allowlist(raw)
+    assert ensure_allowlist(once) == once
+    assert ensure_allowlist(ensure_allowlist(once)) == once
+    assert all(list(entry) == list(NORMALISED_KEYS) for entry in once)
+
+
+def test_the_firewall_roles_multi_port_management_entry_is_accepted():
+    entry = {"index": 3, "label": "22,2222/tcp (management)", "port": "22,2222", "ports": [[22, 22], [2222, 2222]],
+             "proto": "tcp", "sources": {"ipv4": ["192.0.2.10/32"], "ipv6": []}, "process": None, "required": False,
+             "comment": "management"}
+    assert ensure_allowlist([entry]) == [entry]
+
+
+def _normalised(**changes):
+    entry = parse_allowlist([{"port": 22, "sources": ["10.0.0.0/8"], "comment": "ssh"}])[0]
+    entry.update(changes)
+    return entry
+
+
+@pytest.mark.parametrize("entry, words", [
+    (_normalised(ports=[[0, 70000]]), ["entry #1", "port 0 is outside"]),
+    (_normalised(ports=[[22, 22], [23, 23]]), ["entry #1", "does not match"]),    # ports wider than the port says
+    (_normalised(port=99999, ports=[[99999, 99999]]), ["entry #1", "99999"]),
+    (_normalised(proto="sctp"), ["entry #1", "sctp"]),
+    (_normalised(sources={"ipv4": ["10.0.0.300/8"], "ipv6": []}), ["entry #1", "10.0.0.300/8"]),
+    (_normalised(sources={"ipv4": [], "ipv6": []}), ["entry #1", "sources"]),      # "normalised" to anyone-from-nowhere
+    (_normalised(sources=["0.0.0.0/0"]), ["entry #1", "sources"]),
+    (_normalised(comment="a\nb"), ["entry #1", "control character"]),
+    (_normalised(required="yes"), ["entry #1", "required"]),
+    (_normalised(ports="22"), ["entry #1", "ports"]),
+    (dict(_normalised(), extra=1), ["entry #1", "extra"]),
+])
+def test_a_normalised_looking_entry_is_checked_again(entry, words):
+    with pytest.raises(AllowlistError) as caught:
+        ensure_allowlist([entry])
+    for word in words:
+        assert word in str(caught.value)
+
+
+def test_a_forged_label_is_rebuilt_from_the_values():
+    forged = _normalised(label="anything at all")
+    assert ensure_allowlist([forged])[0]["label"] == "22/tcp (ssh)"

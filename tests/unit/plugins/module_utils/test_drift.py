@@ -37,7 +37,8 @@ def sock(port, protocol="tcp", address="0.0.0.0", process="sshd", **extra):
         "v6only": (False if address == "::" else None) if family == "ipv6" else None,
         "exposure": exposure, "dual_stack": False, "inode": 1000 + port,
         "pid": 100 if process else None, "pids": [100] if process else [], "process": process,
-        "cmdline": None, "user": "root" if process else None, "uid": 0 if process else None, "unit": None,
+        "exe": None, "cmdline": None, "user": "root" if process else None, "uid": 0 if process else None,
+        "unit": None,
     }
     item.update(extra)
     return item
@@ -196,9 +197,14 @@ def test_any_expected_process_of_several_entries_matches():
     [
         ("sshd", sock(22, process="sshd"), True),
         ("sshd", sock(22, process="dropbear"), False),
-        ("/usr/sbin/sshd", sock(22, process="sshd"), True),
-        ("sshd", sock(22, process="sshd:", cmdline="/usr/sbin/sshd -D"), True),
-        ("/usr/sbin/sshd", sock(22, process="x", cmdline="/usr/sbin/sshd -D"), True),
+        # A path is the real executable only: a name or an argv proves nothing.
+        ("/usr/sbin/sshd", sock(22, process="sshd", exe="/usr/sbin/sshd"), True),
+        ("/usr/sbin/sshd", sock(22, process="sshd"), False),
+        ("/usr/sbin/sshd", sock(22, process="sshd", exe="/home/eve/sshd"), False),
+        ("/usr/sbin/sshd", sock(22, process="x", cmdline="/usr/sbin/sshd -D"), False),
+        ("/usr/sbin/sshd", sock(22, process="sshd", exe="/usr/sbin/sshd (deleted)"), False),
+        ("sshd", sock(22, process="sshd:", exe="/usr/sbin/sshd"), True),
+        ("sshd", sock(22, process="sshd:", cmdline="/usr/sbin/sshd -D"), False),
         # comm is cut to 15 characters by the kernel
         ("systemd-resolved", sock(53, process="systemd-resolve"), True),
         ("systemd-resolvexyz", sock(53, process="systemd-resolve"), True),
@@ -206,6 +212,8 @@ def test_any_expected_process_of_several_entries_matches():
         ("ssh.socket", sock(22, process="systemd", unit="ssh.socket"), True),
         ("ssh.service", sock(22, process="sshd", unit="ssh.service"), True),
         ("ssh.service", sock(22, process="ssh.service", unit=None), False),
+        # systemd-run --user --unit=ssh: a unit of the user's own manager.
+        ("ssh.service", sock(22, process="sshd", unit="user@1000.service/ssh.service"), False),
         ("sshd", sock(22, process=None), False),
     ],
 )

@@ -130,10 +130,48 @@ def test_sysv_state_reads_runlevel_links_and_lsb_status(tmp_path):
     assert not units.sysv_state(str(tmp_path), "vsftpd", run)["present"]
 
 
-def test_main_pids_skips_an_inetd_child_serving_an_internal_service(tmp_path):
+def fake_process(proc, pid, comm, ppid, uid=0, exe=None, namespace="pid:[4026531836]"):
+    base = proc / str(pid)
+    (base / "ns").mkdir(parents=True)
+    (base / "stat").write_text("%d (%s) S %d 1 1 0 -1\n" % (pid, comm, ppid))
+    (base / "status").write_text("Name:\t%s\nUid:\t%d\t%d\t%d\t%d\n" % (comm, uid, uid, uid, uid))
+    os.symlink(exe or "/usr/sbin/%s" % comm, str(base / "exe"))
+    os.symlink(namespace, str(base / "ns" / "pid"))
+
+
+@pytest.fixture
+def proc(tmp_path, monkeypatch):
+    """A /proc look-alike whose executables all count as packaged (root-owned, in /usr/sbin)."""
+    (tmp_path / "self" / "ns").mkdir(parents=True)
+    os.symlink("pid:[4026531836]", str(tmp_path / "self" / "ns" / "pid"))
+    monkeypatch.setattr(units._owners, "system_executable",
+                        lambda owner, proc="/proc", stat=None: owner["exe"].startswith("/usr/sbin/"))
+    return tmp_path
+
+
+def test_main_pids_skips_an_inetd_child_serving_an_internal_service(proc):
     for pid, comm, ppid in ((1, "systemd", 0), (35, "inetd", 1), (80, "inetd", 35), (81, "in.rshd", 35), (90, "xinetd", 1)):
-        (tmp_path / str(pid)).mkdir()
-        (tmp_path / str(pid) / "stat").write_text("%d (%s) S %d 1 1 0 -1\n" % (pid, comm, ppid))
-    assert units.main_pids(["inetd", "inetutils-inetd"], str(tmp_path)) == [35]
-    assert units.main_pids(["xinetd"], str(tmp_path)) == [90]
-    assert units.main_pids(["inetd"], str(tmp_path / "missing")) == []
+        fake_process(proc, pid, comm, ppid)
+    assert units.main_pids(["inetd", "inetutils-inetd"], str(proc)) == [35]
+    assert units.main_pids(["xinetd"], str(proc)) == [90]
+    assert units.main_pids(["inetd"], str(proc / "missing")) == []
+
+
+@pytest.mark.parametrize("uid, exe, namespace, signalled", [
+    (0, "/usr/sbin/inetd", "pid:[4026531836]", True),
+    (1000, "/usr/sbin/inetd", "pid:[4026531836]", False),       # a user running the real binary
+    (1000, "/home/eve/inetd", "pid:[4026531836]", False),       # a look-alike named inetd
+    (0, "/tmp/inetd", "pid:[4026531836]", False),               # root, but not the packaged program
+    (0, "/usr/sbin/inetd (deleted)", "pid:[4026531836]", False),
+    (0, "/usr/sbin/inetd", "pid:[4026532999]", False),          # another pid namespace (a container's inetd)
+])
+def test_only_a_root_owned_packaged_inetd_in_our_pid_namespace_is_signalled(
+        proc, monkeypatch, uid, exe, namespace, signalled):
+    fake_process(proc, 1, "systemd", 0, exe="/usr/lib/systemd/systemd")
+    fake_process(proc, 35, "inetd", 1, uid=uid, exe=exe, namespace=namespace)
+    sent = []
+    monkeypatch.setattr(units.os, "kill", lambda pid, number: sent.append((pid, number)))
+    monkeypatch.delattr(units.os, "pidfd_open", raising=False)
+    outcome = units.reload_superserver(lambda argv: (0, "", ""), False, [], [], ["inetd"], str(proc), str(proc))
+    assert sent == ([(35, units.signal.SIGHUP)] if signalled else [])
+    assert outcome == ({"how": "SIGHUP to pid 35", "error": None} if signalled else {"how": None, "error": None})

@@ -121,19 +121,31 @@ def test_current_session_prefers_ssh_connection(tmp_path):
     assert current_session({}, proc, pid=9) is None
 
 
-def item(port, process="sshd", unit="ssh.service", protocol="tcp", exposure="wildcard"):
-    return {"protocol": protocol, "port": port, "process": process, "unit": unit, "exposure": exposure}
+def item(port, process="sshd", unit="ssh.service", protocol="tcp", exposure="wildcard", uid=0,
+         exe="/usr/sbin/sshd"):
+    return {"protocol": protocol, "port": port, "process": process, "unit": unit, "exposure": exposure,
+            "uid": uid, "exe": exe}
 
 
 @pytest.mark.parametrize("items, expected", [
     ([item(22), item(22), item(2222)], [22, 2222]),
-    ([item(2222, process="sshd-session", unit=None)], [2222]),
-    ([item(22, process="systemd", unit="ssh.socket")], [22]),          # socket activation
-    ([item(22, exposure="loopback"), item(80, process="nginx", unit="nginx.service")], []),
+    ([item(2222, process="sshd-session", unit=None)], [2222]),      # no systemd: root and the executable
+    ([item(22, exposure="loopback"), item(80, process="nginx", unit="nginx.service", exe="/usr/sbin/nginx")], []),
     ([item(22, protocol="udp")], []),
     ([], []),
+    # Look-alikes: a name, a unit or an argv anyone can choose proves nothing.
+    ([item(47022, uid=1000, exe="/home/eve/sshd", unit="session-3.scope")], []),
+    ([item(47022, uid=1000, exe="/usr/sbin/sshd", unit=None)], []),              # a user running the real binary
+    ([item(47022, uid=1000, exe="/usr/bin/python3.11", unit="user@1000.service/ssh.service")], []),
+    ([item(47022, uid=0, exe="/usr/sbin/sshd", unit="user@0.service/ssh.service")], []),  # systemd-run --user
+    ([item(47022, uid=0, exe="/tmp/sshd", unit="ssh.service")], []),
+    ([item(47022, uid=0, exe="/usr/sbin/sshd (deleted)")], []),
+    ([item(47022, uid=0, exe="/usr/sbin/sshd", unit="cron.service")], []),       # started from elsewhere
+    ([item(47022, uid=None, exe=None, unit=None)], []),                          # unreadable owner
+    # Socket activation: pid 1 holds every socket unit's socket, so it proves no port is sshd's.
+    ([item(22, process="systemd", unit="init.scope", exe="/usr/lib/systemd/systemd")], []),
 ])
-def test_sshd_ports(items, expected):
+def test_sshd_ports_need_proof(items, expected):
     assert sshd_ports(items) == expected
 
 
@@ -222,8 +234,18 @@ def test_several_ports_make_one_entry():
 def test_without_a_session_a_remote_controller_keeps_the_port_open_to_anyone():
     found = protection(parse_allowlist([{"port": 80}]), session=None, connection_port=2222, listening=[22])
     assert found["entries"][0]["sources"] is None
-    assert [item["port"] for item in found["kept"]] == [22, 2222]
+    # A port learned from the host is never opened to anyone: only the inventory's port is.
+    assert [item["port"] for item in found["kept"]] == [2222]
     assert "from anyone" in found["warning"]
+
+
+@pytest.mark.parametrize("connection_port", [None, 22])
+def test_a_learned_port_is_never_opened_beyond_the_controller(connection_port):
+    without = protection([], session=None, connection_port=connection_port, listening=[47022])
+    assert 47022 not in [kept["port"] for kept in without["kept"]]
+    with_session = protection([], session=SESSION, connection_port=connection_port, listening=[47022])
+    assert [entry["sources"] for entry in with_session["entries"]] == [{"ipv4": ["%s/32" % CONTROLLER], "ipv6": []}]
+    assert 47022 in [kept["port"] for kept in with_session["kept"]]
 
 
 def test_without_any_clue_a_remote_controller_keeps_22():

@@ -81,9 +81,21 @@ def test_owner_details_and_shared_socket(proc):
                      cgroup="0::/system.slice/nginx.service\n")
     owner = _owners.resolve({7}, str(proc), systemd=True)[7]
     assert owner == {
-        "pid": 900, "pids": (100, 101, 900), "process": "nginx", "cmdline": "nginx: master process /usr/sbin/nginx",
+        "pid": 900, "pids": (100, 101, 900), "process": "nginx", "exe": None,
+        "cmdline": "nginx: master process /usr/sbin/nginx", "truncated": False,
         "user": "root", "uid": 0, "unit": "nginx.service",
     }
+
+
+def test_exe_is_the_real_executable_and_a_huge_cmdline_is_cut(proc):
+    base = make_process(proc, 70, {3: "socket:[9]"}, comm="sshd", uid=1000,
+                        cmdline=b"/usr/sbin/sshd\0" + b"A" * (1 << 20) + b"\0")
+    os.symlink("/home/eve/sshd", str(base / "exe"))
+    owner = _owners.resolve({9}, str(proc), systemd=True)[9]
+    assert owner["exe"] == "/home/eve/sshd"
+    assert owner["truncated"] is True
+    assert len(owner["cmdline"].encode()) <= _owners.CMDLINE_CAP
+    assert owner["cmdline"].startswith("/usr/sbin/sshd AAAA")
 
 
 def test_unit_is_null_without_systemd_and_user_null_for_unknown_uid(proc):
@@ -96,7 +108,12 @@ def test_unit_is_null_without_systemd_and_user_null_for_unknown_uid(proc):
     ("0::/system.slice/ssh.service\n", "ssh.service"),
     ("0::/init.scope\n", "init.scope"),
     ("0::/user.slice/user-1000.slice/session-3.scope\n", "session-3.scope"),
-    ("0::/user.slice/user-1000.slice/user@1000.service/app.slice/app-foo@abc.service\n", "app-foo@abc.service"),
+    # A user's own systemd manager: its units are named with it, so none passes for a system unit.
+    ("0::/user.slice/user-1000.slice/user@1000.service/app.slice/app-foo@abc.service\n",
+     "user@1000.service/app-foo@abc.service"),
+    ("0::/user.slice/user-1000.slice/user@1000.service/app.slice/ssh.service\n", "user@1000.service/ssh.service"),
+    ("0::/user.slice/user-1000.slice/user@1000.service/init.scope\n", "user@1000.service/init.scope"),
+    ("0::/user.slice/user-1000.slice/user@1000.service\n", "user@1000.service"),
     ("0::/system.slice/docker-0123.scope/init.scope\n", "init.scope"),
     ("0::/system.slice/_cpu.service\n", "cpu.service"),                      # systemd's escape for a controller-like name
     ("0::/system.slice/containerd.service/kubepods-burstable\n", "containerd.service"),
@@ -150,7 +167,44 @@ def test_effective_uid_from_status(text, uid):
     (b"bad\xff\0utf8", "bad\ufffd utf8"),
 ])
 def test_parse_cmdline(data, cmdline):
-    assert _owners.parse_cmdline(data) == cmdline
+    assert _owners.parse_cmdline(data) == (cmdline, False)
+
+
+@pytest.mark.parametrize("data, cap, expected", [
+    (b"abcdef", 6, ("abcdef", False)),
+    (b"abcdefg", 6, ("abcdef", True)),
+    (b"ab\0cd\0ef", 5, ("ab cd", True)),
+    ("x\u00e9".encode() * 3, 5, ("x\u00e9x\ufffd", True)),     # a character cut in half is replaced, not an error
+])
+def test_parse_cmdline_caps(data, cap, expected):
+    assert _owners.parse_cmdline(data, cap) == expected
+
+
+def owner(uid=0, exe="/usr/sbin/telnetd", unit="inetd.service", pid=5):
+    return {"pid": pid, "uid": uid, "exe": exe, "unit": unit}
+
+
+class _Stat:
+    def __init__(self, uid=0, mode=0o100755):
+        self.st_uid, self.st_mode = uid, mode
+
+
+@pytest.mark.parametrize("candidate, stat, expected", [
+    (owner(), _Stat(), True),
+    (owner(uid=109, unit="rpcbind.service"), _Stat(), True),            # a daemon that dropped root, in a system service
+    (owner(uid=1000, unit="session-3.scope"), _Stat(), False),          # a user running the real binary by hand
+    (owner(uid=1000, unit="user@1000.service/telnetd.service"), _Stat(), False),
+    (owner(uid=0, unit="user@0.service/telnetd.service"), _Stat(), False),
+    (owner(exe="/home/eve/telnetd"), _Stat(), False),
+    (owner(exe="/usr/sbin/nginx"), _Stat(), False),                     # not one of the programs
+    (owner(), _Stat(uid=1000), False),                                  # a file a user owns
+    (owner(), _Stat(mode=0o100777), False),                             # a file anyone may replace
+    (owner(exe=None), _Stat(), False),
+    (owner(uid=0, unit=None), _Stat(), True),                           # no systemd: root proves it
+    (owner(uid=109, unit=None), _Stat(), False),
+])
+def test_proven_program(candidate, stat, expected):
+    assert _owners.proven_program(candidate, ("telnetd", "in.telnetd"), stat=lambda path: stat) is expected
 
 
 @pytest.mark.parametrize("suite", fx.SUITES)

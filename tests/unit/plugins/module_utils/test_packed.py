@@ -16,6 +16,10 @@ ITEMS = [{"protocol": "tcp", "address": "::", "port": 22, "pids": [1, 2], "proce
           "cmdline": "sshd: /usr/sbin/sshd -D \"quoted\" \u00e9\u4e2d"}]
 
 
+KEYS = frozenset(("ansible_facts", "listening", "drift", "accepted"))
+FACTS = frozenset(("portwarden_listening",))
+
+
 def module(pack, no_log_values=()):
     return SimpleNamespace(params={_packed.PACK_OPTION: pack}, no_log_values=set(no_log_values))
 
@@ -51,15 +55,72 @@ def test_unpack_restores_what_was_packed(values, already, expected):
     result = dict(copy.deepcopy(already), **_packed.result_values(module(True), copy.deepcopy(values)))
     # What the module prints and the controller reads back.
     result = json.loads(json.dumps(result))
-    assert _packed.unpack(result) == expected
+    assert _packed.unpack(result, KEYS, FACTS) == []
+    assert result == expected
 
 
 def test_an_unpacked_result_is_left_alone():
     result = {"changed": False, "ansible_facts": {"portwarden_listening": ITEMS}}
-    assert _packed.unpack(copy.deepcopy(result)) == result
+    copied = copy.deepcopy(result)
+    assert _packed.unpack(copied, KEYS, FACTS) == []
+    assert copied == result
 
 
-@pytest.mark.parametrize("text", ["[1, 2]", "{not json", 42])
-def test_unreadable_packed_text_is_an_error(text):
-    with pytest.raises(ValueError):
-        _packed.unpack({_packed.PACKED_KEY: text})
+@pytest.mark.parametrize("text", [
+    "[1, 2]", "{not json", 42,
+    # A lone surrogate: an escaped one, and a raw one (undecodable bytes read with surrogateescape).
+    '{"listening": [{"process": "\\udc80"}]}',
+    '{"listening": [{"process": "x\udcff"}]}',
+    '{"listening": [{"\\uD800": 1}]}',
+])
+def test_unreadable_packed_text_is_an_error_and_merges_nothing(text):
+    result = {"changed": False, _packed.PACKED_KEY: text}
+    with pytest.raises(_packed.PackedError):
+        _packed.unpack(result, KEYS, FACTS)
+    assert result == {"changed": False}
+
+
+def test_a_valid_surrogate_pair_is_valid_unicode():
+    result = {_packed.PACKED_KEY: '{"listening": [{"process": "\\ud83d\\ude00"}]}'}
+    assert _packed.unpack(result, KEYS, FACTS) == []
+    assert result["listening"][0]["process"] == "\U0001f600"
+
+
+PLANTED = [
+    # (what the host packs, what is dropped, what the task result holds)
+    ({"add_host": {"host_name": "victim", "host_vars": {"ansible_connection": "local"}}, "listening": []},
+     ["add_host"], {"listening": []}),
+    ({"add_group": "owned", "listening": []}, ["add_group"], {"listening": []}),
+    ({"_ansible_no_log": False, "_ansible_verbose_always": True}, ["_ansible_no_log", "_ansible_verbose_always"], {}),
+    ({"changed": True, "failed": False, "msg": "all good", "rc": 0}, ["changed", "failed", "msg", "rc"], {}),
+    ({"listening": [{"port": 22, "_ansible_no_log": True}]}, ["listening[0]._ansible_no_log"],
+     {"listening": [{"port": 22}]}),
+    # The same key with its ASCII letters written as JSON escapes is the same key.
+    ('{"listening": [{"\\u005fansible_no_log": true, "port": 1}]}', ["listening[0]._ansible_no_log"],
+     {"listening": [{"port": 1}]}),
+    ({"ansible_facts": {"portwarden_listening": [], "ansible_connection": "local", "ansible_host": "10.0.0.1"}},
+     ["ansible_facts.ansible_connection", "ansible_facts.ansible_host"],
+     {"ansible_facts": {"portwarden_listening": []}}),
+    ({"ansible_facts": "not a mapping"}, ["ansible_facts"], {}),
+]
+
+
+@pytest.mark.parametrize("packed, dropped, expected", PLANTED)
+def test_only_declared_keys_and_facts_are_taken(packed, dropped, expected):
+    text = packed if isinstance(packed, str) else json.dumps(packed)
+    result = {_packed.PACKED_KEY: text}
+    assert sorted(_packed.unpack(result, KEYS, FACTS)) == sorted(dropped)
+    assert result == expected
+
+
+def test_declared_facts_are_cleaned_as_ansible_core_cleans_them():
+    cleaned = []
+
+    def clean_facts(facts):
+        cleaned.append(sorted(facts))
+        return {name: value for name, value in facts.items() if name != "portwarden_listening"}
+
+    result = {_packed.PACKED_KEY: json.dumps({"ansible_facts": {"portwarden_listening": ITEMS}})}
+    assert _packed.unpack(result, KEYS, FACTS, clean_facts) == ["ansible_facts.portwarden_listening"]
+    assert cleaned == [["portwarden_listening"]]
+    assert "ansible_facts" not in result

@@ -20,8 +20,10 @@ from ansible_collections.portwarden.hardening.plugins.module_utils import _socke
 from ansible_collections.portwarden.hardening.tests.unit.plugins.module_utils import sockets_fixtures as fx
 
 ITEM_KEYS = ["protocol", "family", "address", "interface", "port", "v6only", "exposure", "dual_stack", "inode",
-             "pid", "pids", "process", "cmdline", "user", "uid", "unit"]
-OWNER_KEYS = ("pid", "process", "cmdline", "user", "uid", "unit")
+             "pid", "pids", "process", "exe", "cmdline", "user", "uid", "unit"]
+# As gather() returns them, before split_owners moves the command line out.
+GATHERED_KEYS = ITEM_KEYS[:13] + ["cmdline", "truncated"] + ITEM_KEYS[14:]
+OWNER_KEYS = ("pid", "process", "exe", "cmdline", "user", "uid", "unit")
 DUMP_FILES = {
     (socket.AF_INET, socket.IPPROTO_TCP): "netlink-tcp-ipv4-listen.bin",
     (socket.AF_INET6, socket.IPPROTO_TCP): "netlink-tcp-ipv6-listen.bin",
@@ -151,7 +153,7 @@ def test_netlink_gather_equals_ss(host, suite):
     items, method = _sockets.gather(proc=proc)
     assert method == "netlink" and kernel.closed
     assert item_view(items) == ss_view(suite)
-    assert all(list(item) == ITEM_KEYS for item in items)
+    assert all(list(item) == GATHERED_KEYS for item in items)
     stars = {(e["protocol"], e["port"]) for e in fx.parse_ss(fx.read_text(suite, "ss-tulpne.txt")) if e["star"]}
     assert {(i["protocol"], i["port"]) for i in items if i["dual_stack"]} == stars
     v6only = {e["inode"]: e["v6only"] for e in fx.parse_ss(fx.read_text(suite, "ss-tulpne.txt")) if e["family"] == "ipv6"}
@@ -401,17 +403,34 @@ def test_choose_fields_names_a_bad_field(fields, message):
 
 def test_item_fields_are_the_contract_keys():
     assert list(_sockets.ITEM_FIELDS) == ITEM_KEYS
+    assert list(_sockets.GATHERED_FIELDS) == GATHERED_KEYS
     assert set(_sockets.OWNER_FIELDS) == set(OWNER_KEYS) | {"pids"}
 
 
-@pytest.mark.parametrize("fields", [("protocol", "address", "port", "process"), ("port",), tuple(ITEM_KEYS)])
-def test_select_fields_keeps_one_item_per_socket_with_just_those_keys(host, fields):
+@pytest.mark.parametrize("fields, keys", [
+    (("protocol", "address", "port", "process"), ("protocol", "address", "port", "process")),
+    (("port",), ("port",)),
+    (("port", "cmdline"), ("port", "cmdline", "truncated")),
+    (tuple(ITEM_KEYS), tuple(GATHERED_KEYS)),
+])
+def test_select_fields_keeps_one_item_per_socket_with_just_those_keys(host, fields, keys):
     proc, _kernel = host(fx.SUITES[-1])
     items, _method = _sockets.gather(proc=proc)
     selected = _sockets.select_fields(items, fields)
     assert len(selected) == len(items)
-    assert all(list(item) == list(fields) for item in selected)
-    assert selected == [{field: item[field] for field in fields} for item in items]
+    assert all(sorted(item) == sorted(keys) for item in selected)
+    assert selected == [{field: item[field] for field in keys} for item in items]
+
+
+def test_split_owners_emits_each_command_line_once_per_process():
+    owner = {"pid": 7, "pids": [7], "process": "big", "exe": "/usr/bin/big", "cmdline": "big " + "x" * 4000,
+             "truncated": True, "user": "eve", "uid": 1000, "unit": None}
+    items = [dict(owner, port=port) for port in range(50)] + [dict(owner, pid=None, pids=[], cmdline=None, port=99)]
+    processes = _sockets.split_owners(items)
+    assert processes == [{"pid": 7, "process": "big", "exe": "/usr/bin/big", "cmdline": owner["cmdline"],
+                          "truncated": True, "user": "eve", "uid": 1000, "unit": None}]
+    assert list(processes[0]) == list(_sockets.PROCESS_FIELDS)
+    assert all("cmdline" not in item and "truncated" not in item for item in items)
 
 
 @pytest.mark.parametrize("suite", fx.SUITES)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from ansible_collections.portwarden.hardening.plugins.module_utils._allowlist import ensure_allowlist
 from ansible_collections.portwarden.hardening.plugins.modules.firewall_rollback import same_session
-from ansible_collections.portwarden.hardening.plugins.modules.management_connection import normalised
 
 ARMED = {"client_address": "192.0.2.10", "client_port": 51234, "server_address": "192.0.2.20", "server_port": 22,
          "source": "SSH_CONNECTION"}
@@ -30,7 +30,8 @@ def test_no_armed_session_never_matches():
 
 
 def test_management_connection_accepts_raw_and_normalised_allowlists():
+    # management_connection validates its allowlist with ensure_allowlist: raw or normalised, checked either way.
     raw = [{"port": "ssh"}, {"port": 80, "sources": ["192.0.2.0/24"]}]
-    entries = normalised(raw)
+    entries = ensure_allowlist(raw)
     assert [entry["ports"] for entry in entries] == [[[22, 22]], [[80, 80]]]
-    assert normalised(entries) is entries
+    assert ensure_allowlist(entries) == entries

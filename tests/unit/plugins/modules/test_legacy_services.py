@@ -145,6 +145,28 @@ def test_a_listener_no_mechanism_starts_fails_the_run_naming_the_process(tmp_pat
         "telnet: 23/tcp on 0.0.0.0 (in.telnetd pid 999) listens but no mechanism found for it; it would still listen"]
 
 
+def look_alike(port, process, exe, uid=1000, unit="session-3.scope"):
+    return dict(fakes.socket(port, "tcp", process, 4242), uid=uid, user="eve", exe=exe, unit=unit)
+
+
+@pytest.mark.parametrize("rogue", [
+    # An unprivileged process calling itself telnetd, on a port of its own.
+    look_alike(40000, "telnetd", "/home/eve/telnetd"),
+    # ... on telnet's own port (Docker lets any user bind low ports), or running the real binary by hand.
+    look_alike(23, "in.telnetd", "/usr/sbin/in.telnetd"),
+    look_alike(40000, "in.telnetd", "/usr/sbin/in.telnetd"),
+    # ... or from a unit of its own systemd manager (systemd-run --user --unit=telnet).
+    look_alike(23, "telnetd", "/home/eve/telnetd", unit="user@1000.service/telnet.service"),
+], ids=["own-port", "telnet-port", "real-binary", "user-unit"])
+def test_an_unprivileged_look_alike_never_fails_the_run(tmp_path, module_on, rogue):
+    fake = fakes.inetd_host(tmp_path, stubborn=[rogue])
+    code, result = module_on(fake, {})
+    assert code == 0, result.get("msg")
+    assert result["still_listening"] == []
+    assert all(rogue["pid"] not in [item.get("pid") for item in service["listening"]]
+               for service in result["services"].values())
+
+
 def test_xinetd_blocks_get_disable_yes_xinetd_reloads_once_and_rpcbind_only_when_named(tmp_path, module_on):
     fake = fakes.xinetd_host(tmp_path)
     code, result = module_on(fake, {})

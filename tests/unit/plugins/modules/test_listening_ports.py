@@ -12,14 +12,19 @@ import pytest
 import yaml
 from ansible.module_utils.testing import patch_module_args
 
+from ansible_collections.portwarden.hardening.plugins.action.listening_ports import ActionModule
 from ansible_collections.portwarden.hardening.plugins.module_utils import _packed, _sockets
 from ansible_collections.portwarden.hardening.plugins.modules import listening_ports
 
-ITEM = {
+# What gather() returns, and what the module returns: the command line once per process.
+GATHERED = {
     "protocol": "tcp", "family": "ipv4", "address": "0.0.0.0", "interface": None, "port": 22, "v6only": None,
     "exposure": "wildcard", "dual_stack": False, "inode": 7, "pid": 1, "pids": [1], "process": "sshd",
-    "cmdline": "sshd -D", "user": "root", "uid": 0, "unit": "ssh.service",
+    "exe": "/usr/sbin/sshd", "cmdline": "sshd -D", "truncated": False, "user": "root", "uid": 0, "unit": "ssh.service",
 }
+ITEM = {key: value for key, value in GATHERED.items() if key not in ("cmdline", "truncated")}
+OWNERS = [{"pid": 1, "process": "sshd", "exe": "/usr/sbin/sshd", "cmdline": "sshd -D", "truncated": False,
+           "user": "root", "uid": 0, "unit": "ssh.service"}]
 
 
 def run_module(capsys, args: dict) -> dict:
@@ -35,7 +40,7 @@ def recorded(monkeypatch):
 
     def fake_gather(**kwargs):
         calls.append(kwargs)
-        return [dict(ITEM)], "netlink"
+        return [dict(GATHERED)], "netlink"
 
     monkeypatch.setattr(listening_ports, "gather", fake_gather)
     return calls
@@ -52,7 +57,7 @@ def test_options_reach_gather_and_facts_come_back(capsys, recorded, args, expect
     result = run_module(capsys, args)
     assert recorded == [expected]
     assert result["changed"] is False and result["method"] == "netlink"
-    assert result["ansible_facts"] == {"portwarden_listening": [ITEM]}
+    assert result["ansible_facts"] == {"portwarden_listening": [ITEM], "portwarden_listening_owners": OWNERS}
     assert "failed" not in result
 
 
@@ -83,10 +88,14 @@ def test_return_documentation_matches_the_items():
     documented = returned["ansible_facts"]["contains"]["portwarden_listening"]["contains"]
     assert list(documented) == list(ITEM)
     assert list(returned["ansible_facts"]["sample"]["portwarden_listening"][0]) == list(ITEM)
+    owners = returned["ansible_facts"]["contains"]["portwarden_listening_owners"]["contains"]
+    assert list(owners) == list(_sockets.PROCESS_FIELDS) == list(OWNERS[0])
+    assert list(returned["ansible_facts"]["sample"]["portwarden_listening_owners"][0]) == list(OWNERS[0])
     options = yaml.safe_load(listening_ports.DOCUMENTATION)["options"]
     assert options["protocols"]["choices"] == list(_sockets.PROTOCOLS)
     assert options["families"]["choices"] == list(_sockets.FAMILIES)
-    assert options["fields"]["choices"] == list(_sockets.ITEM_FIELDS) == list(ITEM)
+    assert options["fields"]["choices"] == list(_sockets.ITEM_FIELDS)
+    assert set(_sockets.ITEM_FIELDS) == set(ITEM) | {"cmdline"}
 
 
 @pytest.mark.parametrize("args, keys, resolve_owners", [
@@ -95,6 +104,7 @@ def test_return_documentation_matches_the_items():
     # No owner key asked for: /proc/*/fd is not read.
     ({"fields": ["protocol", "address", "port", "exposure"]}, ["protocol", "address", "port", "exposure"], False),
     ({"fields": ["process"], "resolve_owners": False}, ["process"], False),
+    ({"fields": ["port", "cmdline"]}, ["port"], True),
     ({}, list(ITEM), True),
 ])
 def test_fields_choose_the_keys_and_whether_owners_are_read(capsys, recorded, args, keys, resolve_owners):
@@ -103,6 +113,9 @@ def test_fields_choose_the_keys_and_whether_owners_are_read(capsys, recorded, ar
     [item] = result["ansible_facts"]["portwarden_listening"]
     assert list(item) == keys
     assert item == {key: ITEM[key] for key in keys}
+    # The command lines come once per process, and only when cmdline is asked for.
+    asked = args.get("fields") is None or "cmdline" in args["fields"]
+    assert ("portwarden_listening_owners" in result["ansible_facts"]) is asked
 
 
 @pytest.mark.parametrize("args, message", [
@@ -116,13 +129,13 @@ def test_bad_new_options_fail_and_name_the_value(capsys, recorded, args, message
 
 
 @pytest.mark.parametrize("args, expected", [
-    ({"set_facts": False}, {"listening": [ITEM]}),
+    ({"set_facts": False}, {"listening": [ITEM], "owners": OWNERS}),
     ({"set_facts": False, "fields": ["port"]}, {"listening": [{"port": 22}]}),
-    ({"set_facts": True}, {"ansible_facts": {"portwarden_listening": [ITEM]}}),
+    ({"set_facts": True}, {"ansible_facts": {"portwarden_listening": [ITEM], "portwarden_listening_owners": OWNERS}}),
 ])
 def test_set_facts_false_returns_the_items_as_listening(capsys, recorded, args, expected):
     result = run_module(capsys, args)
-    assert {key: result[key] for key in ("listening", "ansible_facts") if key in result} == expected
+    assert {key: result[key] for key in ("listening", "owners", "ansible_facts") if key in result} == expected
 
 
 @pytest.mark.parametrize("args", [{}, {"set_facts": False}, {"fields": ["protocol", "port"]}])
@@ -131,7 +144,8 @@ def test_a_packed_result_unpacks_to_the_plain_one(capsys, recorded, args):
     packed = run_module(capsys, dict(args, **{_packed.PACK_OPTION: True}))
     assert "ansible_facts" not in packed and "listening" not in packed
     assert isinstance(packed[_packed.PACKED_KEY], str)
-    unpacked = _packed.unpack(packed)
+    unpacked = dict(packed)
+    assert _packed.unpack(unpacked, ActionModule.PACKED_KEYS, ActionModule.PACKED_FACTS) == []
     for result in (plain, unpacked):
         del result["invocation"]
     assert unpacked == plain
@@ -148,5 +162,7 @@ def test_real_run_reports_a_socket_this_test_holds(capsys):
     mine = [item for item in result["ansible_facts"]["portwarden_listening"] if item["inode"] == inode]
     assert result["method"] in ("netlink", "procfs")
     assert mine == [dict(mine[0], protocol="tcp", family="ipv4", address="127.0.0.1", port=port, exposure="loopback",
-                         pid=os.getpid(), pids=[os.getpid()])]
+                         pid=os.getpid(), pids=[os.getpid()], exe=os.path.realpath("/proc/self/exe"))]
     assert list(mine[0]) == list(ITEM)
+    [me] = [owner for owner in result["ansible_facts"]["portwarden_listening_owners"] if owner["pid"] == os.getpid()]
+    assert me["truncated"] is False and me["cmdline"]

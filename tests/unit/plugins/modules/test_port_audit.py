@@ -8,6 +8,7 @@ import json
 import pytest
 from ansible.module_utils.testing import patch_module_args
 
+from ansible_collections.portwarden.hardening.plugins.action.port_audit import ActionModule
 from ansible_collections.portwarden.hardening.plugins.module_utils import _packed
 from ansible_collections.portwarden.hardening.plugins.module_utils._sockets import SocketsError
 from ansible_collections.portwarden.hardening.plugins.modules import port_audit
@@ -198,7 +199,8 @@ def test_a_packed_result_unpacks_to_the_plain_one(capsys, args, code):
     packed_code, packed = run_module(capsys, dict(args, **{_packed.PACK_OPTION: True}))
     assert plain_code == packed_code == code
     assert {"drift", "accepted", "listening"}.isdisjoint(packed)
-    unpacked = _packed.unpack(packed)
+    unpacked = dict(packed)
+    assert _packed.unpack(unpacked, ActionModule.PACKED_KEYS, ActionModule.PACKED_FACTS) == []
     for result in (plain, unpacked):
         del result["invocation"]
     assert unpacked == plain
