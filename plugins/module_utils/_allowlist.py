@@ -419,7 +419,9 @@ def parse_port_ranges(values, what: str = "port list") -> list:
 
 
 # The keys of a normalised entry (parse_entry's result), in their order.
-NORMALISED_KEYS = ("index", "label", "port", "ports", "proto", "sources", "process", "required", "comment")
+NORMALISED_KEYS = ("index", "label", "port", "ports", "proto", "sources", "process", "required", "comment", "origin")
+# ``origin`` (the variable an entry came from) may be absent from an entry built by hand.
+_NORMALISED_MARKERS = NORMALISED_KEYS[:-1]
 
 
 def _written_ports(port, proto: str, ports: list):
@@ -475,6 +477,7 @@ def _recheck_entry(raw: Mapping, position: int, var_name: str) -> dict:
         ("process", lambda: parse_text(raw.get("process"), "process")),
         ("required", lambda: _parse_required(raw.get("required"))),
         ("comment", lambda: parse_text(raw.get("comment"), "comment", allow_empty=True)),
+        ("origin", lambda: parse_text(raw.get("origin"), "origin")),
     )
     for key, step in steps:
         try:
@@ -492,7 +495,7 @@ def ensure_allowlist(raw, var_name: str = "portwarden_allowlist") -> list:
     """The allowlist normalised, whether it arrives as the user wrote it or already normalised.
 
     Idempotent: ``ensure_allowlist(ensure_allowlist(x)) == ensure_allowlist(x)``. An entry
-    that looks normalised (it has every key of ``NORMALISED_KEYS``) is not trusted for it:
+    that looks normalised (it has every key of ``NORMALISED_KEYS``, ``origin`` aside) is not trusted for it:
     every value is checked again and ``label`` is rebuilt, so a hand-made or host-made
     "normalised" entry cannot skip validation. Raises AllowlistError naming every bad entry.
     """
@@ -507,7 +510,7 @@ def ensure_allowlist(raw, var_name: str = "portwarden_allowlist") -> list:
     first = None
     for position, item in enumerate(raw):
         try:
-            if isinstance(item, Mapping) and all(key in item for key in NORMALISED_KEYS):
+            if isinstance(item, Mapping) and all(key in item for key in _NORMALISED_MARKERS):
                 entries.append(_recheck_entry(item, position, var_name))
             else:
                 entries.append(parse_entry(item, position, var_name))

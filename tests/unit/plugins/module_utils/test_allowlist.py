@@ -306,7 +306,7 @@ def test_the_firewall_roles_multi_port_management_entry_is_accepted():
     entry = {"index": 3, "label": "22,2222/tcp (management)", "port": "22,2222", "ports": [[22, 22], [2222, 2222]],
              "proto": "tcp", "sources": {"ipv4": ["192.0.2.10/32"], "ipv6": []}, "process": None, "required": False,
              "comment": "management"}
-    assert ensure_allowlist([entry]) == [entry]
+    assert ensure_allowlist([entry]) == [dict(entry, origin=None)]
 
 
 def _normalised(**changes):
