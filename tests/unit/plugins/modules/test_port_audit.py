@@ -114,10 +114,12 @@ def test_gathers_itself_when_listening_is_omitted(capsys, monkeypatch):
         return [dict(SSH, inode=1), dict(TELNET, inode=2)], "netlink"
 
     monkeypatch.setattr(port_audit, "gather", fake_gather)
+    monkeypatch.setattr(port_audit, "gather_published", lambda: ([], ["iptables-nft"]))
     _code, result = run_module(capsys, {"allowlist": [{"port": 22}]})
     assert len(calls) == 1
     assert result["method"] == "netlink"
     assert result["summary"]["unexpected"] == 1
+    assert result["published"] == [] and result["published_sources"] == ["iptables-nft"]
 
 
 def test_gather_error_fails_cleanly(capsys, monkeypatch):
