@@ -38,6 +38,7 @@ from ansible_collections.portwarden.hardening.plugins.module_utils._fw_base impo
     run_checked,
 )
 from ansible_collections.portwarden.hardening.plugins.module_utils._fw_nftables import legacy_rules_present
+from ansible_collections.portwarden.hardening.plugins.module_utils._live_firewall import accept_all_before
 
 CHAIN = "PORTWARDEN-INPUT"
 CHAIN_PREFIX = "PORTWARDEN-"
@@ -385,11 +386,23 @@ class IptablesBackend:
         rc, out, _err = self.run([binary, "--version"])
         variant = "nf_tables" if "nf_tables" in out else "legacy"
         facts = {"iptables_variant": variant, "mixed_backends": False}
+        # Our jump is appended to INPUT: a rule ahead of it that accepts everything means our
+        # chain never sees those packets, and the allowlist is not enforced for them.
+        ineffective = []
+        for family, _part, tool in FAMILY_PARTS:
+            rc, out, _err = self.run([self._tool(tool + "-save"), "-t", "filter"])
+            if rc == 0:
+                ineffective.extend("%s: %s" % (family, rule) for rule in accept_all_before(out, CHAIN))
+        if ineffective:
+            facts["warnings"] = [
+                "a rule in INPUT accepts everything before portwarden's %s chain, so the allowlist is not enforced "
+                "for what it accepts; remove it or move it after the jump (%s)" % (CHAIN, "; ".join(ineffective))
+            ]
         if variant == "nf_tables":
             families = legacy_rules_present(self.run, self.which)
             if families:
                 facts["mixed_backends"] = True
-                facts["warnings"] = [
+                facts["warnings"] = facts.get("warnings", []) + [
                     "iptables-legacy rules exist next to iptables-nft (%s); portwarden leaves them alone, but packets "
                     "must pass both" % ", ".join(families)
                 ]

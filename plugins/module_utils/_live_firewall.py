@@ -297,7 +297,13 @@ def _declared(allowlist: list):
         if not entry.get("sources"):
             open_ports[proto].extend(ranges)
             continue
-        for source in entry["sources"]:
+        listed = entry["sources"]
+        if isinstance(listed, dict):  # the normalised shape: {ipv4: [...], ipv6: [...]}
+            listed = [source for family in ("ipv4", "ipv6") for source in listed.get(family) or ()]
+        if not listed:
+            open_ports[proto].extend(ranges)
+            continue
+        for source in listed:
             try:
                 network = ipaddress.ip_network(source, strict=False)
             except ValueError:
