@@ -123,8 +123,8 @@ def markdown_section(run) -> list:
     findings = []
     for name, record in hosts:
         for finding in (record.get("firewall") or {}).get("findings") or []:
-            findings.append("- %s: firewall %s (%s): %s" % (_md(name), finding["kind"], _md(finding["severity"]),
-                                                             _md(finding["reason"])))
+            findings.append("- %s: firewall %s (%s): %s" % (
+                _md(name), finding["kind"], _md(finding["severity"]), _md(finding["reason"])))
         for item in record.get("effective") or []:
             lines.append("| %s | `%s` | %s | %s | %s | %s |" % (
                 _md(name), _endpoint(item).replace("`", "'"), item["kind"], _md(item.get("owner") or "?"),

@@ -305,7 +305,9 @@ published:
        target_port: 8000, targets: ["172.18.0.2:8000"], source: docker, via: dnat, container_name: web,
        container_id: 81b4a71d67186d458f97373206a50cd6f3f221729fc954a6bbae6ebcf74a1557}
 published_sources:
-  description: Which readers of published ports answered - C(iptables-nft), C(iptables-legacy), C(nftables), C(docker-api); C(given) when O(published) was passed.
+  description:
+    - Which readers of published ports answered - C(iptables-nft), C(iptables-legacy), C(nftables), C(docker-api).
+    - C(given) when O(published) was passed.
   returned: success, when published ports were audited (see O(published))
   type: list
   elements: str

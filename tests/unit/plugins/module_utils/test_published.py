@@ -155,7 +155,7 @@ def test_docker_api_answers_over_a_unix_socket(tmp_path):
     body = json.dumps(CONTAINERS[:1]).encode()
 
     def answer():
-        connection, _ = server.accept()
+        connection, _address = server.accept()
         connection.recv(65536)
         connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
                            % (len(body), body))
