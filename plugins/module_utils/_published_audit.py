@@ -19,8 +19,10 @@ from collections.abc import Mapping
 
 from ansible_collections.portwarden.hardening.plugins.module_utils._published import ITEM_FIELDS
 
-# What a userland proxy process is called (comm): its listener is the published port itself.
-PROXY_PROCESSES = ("docker-proxy", "rootlessport", "conmon")
+# Who holds a socket for a published port (comm): Docker's userland proxy, or dockerd itself,
+# which binds the port to reserve it when the proxy is off; Podman's conmon and rootlessport.
+# Such a listener is the published port itself, not a second exposure.
+PROXY_PROCESSES = ("docker-proxy", "dockerd", "rootlessport", "conmon")
 _PUBLISHED_KEYS = ("target_address", "target_port", "targets", "source", "via", "container_name", "container_id")
 
 

@@ -4,6 +4,7 @@
 
 forward-nftables.json: tests/unit/fixtures/firewall/forward/portwarden.nft loaded with nft -f,
 plus a foreign ``inet foreign`` input chain (priority -10) whose only rule accepts everything.
+forward-nftables-bullseye.json: the same table listed by nft 0.9.8 on Debian 11.
 forward-accept-all.v4/.v6: the forward case's iptables rules loaded with iptables-restore
 --noflush, the jumps from INPUT and DOCKER-USER, ``-A INPUT -i eth0 -j ACCEPT`` before our
 jump and ``-A INPUT -p tcp -j ACCEPT`` after it.
@@ -97,6 +98,12 @@ def test_accept_all_before_our_jump(rules, expected):
 def test_compare_finds_what_differs_from_the_allowlist(nft_state, ipt_state, allowlist, expected):
     assert _live_firewall.compare(nft_state, allowlist) == expected
     assert _live_firewall.compare(ipt_state, allowlist) == expected
+
+
+def test_debian_11_nft_listing_reads_the_same():
+    # nft 0.9.8 lists 2001:db8::/32 . 8081 with a /64 prefix; that must not read as modified.
+    state = _live_firewall.nftables_state(read("forward-nftables-bullseye.json"))
+    assert state["loaded"] and state["forward"] and _live_firewall.compare(state, FORWARD_ALLOWLIST) == []
 
 
 def test_extra_source_restricted_entries_are_not_a_difference(nft_state):

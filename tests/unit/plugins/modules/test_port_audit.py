@@ -217,7 +217,8 @@ PROXY = {"protocol": "tcp", "family": "ipv4", "address": "0.0.0.0", "port": 9090
 
 def test_published_ports_are_audited_and_a_proxy_listener_is_counted_once(capsys):
     _code, result = run_module(capsys, {"allowlist": [{"port": 22}, {"port": 8080}],
-                                        "listening": [SSH, PROXY], "published": [PUBLISHED_DENIED, PUBLISHED_ALLOWED]})
+                                        "listening": [SSH, PROXY, dict(PROXY, process="dockerd", port=8080)],
+                                        "published": [PUBLISHED_DENIED, PUBLISHED_ALLOWED]})
     [finding] = result["drift"]["unexpected"]
     assert finding["port"] == 9090 and finding["process"] is None
     assert finding["reason"] == ("9090/tcp is not in the allowlist; published by container web-denied (49909ab29ca9) "
