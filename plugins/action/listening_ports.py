@@ -13,5 +13,5 @@ from ansible_collections.portwarden.hardening.plugins.plugin_utils._packed_actio
 class ActionModule(PackedResultAction):
     """Run portwarden.hardening.listening_ports and unpack its packed values."""
 
-    PACKED_KEYS = frozenset(("ansible_facts", "listening", "owners"))
-    PACKED_FACTS = frozenset(("portwarden_listening", "portwarden_listening_owners"))
+    PACKED_KEYS = frozenset(("ansible_facts", "listening", "owners", "published"))
+    PACKED_FACTS = frozenset(("portwarden_listening", "portwarden_listening_owners", "portwarden_published"))

@@ -13,4 +13,4 @@ from ansible_collections.portwarden.hardening.plugins.plugin_utils._packed_actio
 class ActionModule(PackedResultAction):
     """Run portwarden.hardening.port_audit and unpack its packed values."""
 
-    PACKED_KEYS = frozenset(("drift", "accepted", "listening"))
+    PACKED_KEYS = frozenset(("drift", "accepted", "listening", "published", "effective"))

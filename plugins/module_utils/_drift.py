@@ -44,6 +44,7 @@ from ansible_collections.portwarden.hardening.plugins.module_utils._allowlist im
 )
 from ansible_collections.portwarden.hardening.plugins.module_utils._audit_exceptions import is_expired
 from ansible_collections.portwarden.hardening.plugins.module_utils._legacy_catalog import legacy_ports
+from ansible_collections.portwarden.hardening.plugins.module_utils import _published_audit
 
 KINDS = ("unexpected", "missing", "mismatched")
 SEVERITIES = ("critical", "high", "medium")
@@ -215,7 +216,12 @@ def _unexpected(item: Mapping) -> dict:
     finding = dict(item)
     legacy = LEGACY_SERVICE_PORTS.get((item.get("port"), item.get("protocol")))
     finding["severity"] = "critical" if legacy else _exposure_severity(item)
-    reason = "%s is not in the allowlist; %s listens on %s" % (_socket_text(item), _owner_text(item), _where(item))
+    if item.get("published"):
+        # A published port never reaches a listening socket's checks: say who published it.
+        reason = "%s is not in the allowlist; %s, on %s" % (
+            _socket_text(item), _published_audit.owner_text(item), _where(item))
+    else:
+        reason = "%s is not in the allowlist; %s listens on %s" % (_socket_text(item), _owner_text(item), _where(item))
     if legacy:
         reason += "; port of the legacy service %s" % legacy
     finding["reason"] = reason
@@ -230,7 +236,11 @@ def _mismatched(item: Mapping, entries: list) -> dict:
     expected = sorted({entry["process"] for entry in entries})
     wanted = " or ".join(expected)
     entry = entries[0]
-    if item.get("process"):
+    if item.get("published"):
+        reason = "%s is %s; %s expects the container %s" % (
+            _socket_text(item), _published_audit.owner_text(item), _entry_text(entry), wanted)
+        finding["severity"] = _exposure_severity(item)
+    elif item.get("process"):
         reason = "%s is owned by %s; %s expects %s" % (_socket_text(item), _owner_text(item), _entry_text(entry), wanted)
         finding["severity"] = _exposure_severity(item)
     else:
@@ -332,7 +342,8 @@ def compute_drift(allowlist: list, listening: list, exceptions=None, ignore_loop
         constrained = [entry for entry in entries if entry["process"]]
         if len(constrained) < len(entries):
             continue
-        if not any(process_matches(entry["process"], item) for entry in constrained):
+        matches = _published_audit.owner_matches if item.get("published") else process_matches
+        if not any(matches(entry["process"], item) for entry in constrained):
             findings["mismatched"].append(_mismatched(item, constrained))
     for entry in allowlist:
         if entry["required"] and entry["index"] not in present:
@@ -358,6 +369,7 @@ def compute_drift(allowlist: list, listening: list, exceptions=None, ignore_loop
     summary["expired_exceptions"] = sum(1 for kind in KINDS for f in drift[kind] if f.get("exception_expired"))
     summary["unused_exceptions"] = len(exceptions) - len(used)
     summary["audited"] = len(audited)
+    summary["published"] = sum(1 for item in audited if item.get("published"))
     summary["allowlist_entries"] = len(allowlist)
     return {
         "compliant": summary["findings"] == 0,

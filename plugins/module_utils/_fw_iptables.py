@@ -17,6 +17,10 @@
   when it is missing (appended, so rules others put first, such as fail2ban's bans, still
   see packets before our chain accepts them). Works the same with iptables-nft and iptables-legacy: only the front-end
   commands are used. Other chains, Docker's and fail2ban's included, are not touched.
+* forward filtering (published ports): when the restore input declares
+  ``PORTWARDEN-FORWARD``, apply makes sure Docker's ``DOCKER-USER`` chain exists (Docker
+  keeps a chain it finds, and never flushes it on restart) and inserts one jump to our
+  chain at its top; when the input no longer declares it, the jump and the chain go.
 * persistence: the restore inputs at ``path``/``path_ipv6`` and the sets at
   ``path_ipset``, loaded at boot by the role's ``portwarden-firewall.service``.
 """
@@ -34,11 +38,16 @@ from ansible_collections.portwarden.hardening.plugins.module_utils._fw_base impo
     run_checked,
 )
 from ansible_collections.portwarden.hardening.plugins.module_utils._fw_nftables import legacy_rules_present
+from ansible_collections.portwarden.hardening.plugins.module_utils._live_firewall import accept_all_before
 
 CHAIN = "PORTWARDEN-INPUT"
 CHAIN_PREFIX = "PORTWARDEN-"
 SET_PREFIX = "portwarden-"
 JUMP = "-A INPUT -j %s" % CHAIN
+FORWARD_CHAIN = "PORTWARDEN-FORWARD"
+# Docker's documented place for rules that must see published-port traffic first.
+FORWARD_HOOK = "DOCKER-USER"
+FORWARD_JUMP = "-A %s -j %s" % (FORWARD_HOOK, FORWARD_CHAIN)
 DEFAULT_PATHS = {
     "content": "/etc/portwarden/iptables.v4",
     "content_ipv6": "/etc/portwarden/iptables.v6",
@@ -183,6 +192,11 @@ def with_jump(text) -> str:
     raise FirewallError("the iptables restore input has no COMMIT line")
 
 
+def declares_forward(text) -> bool:
+    """Whether a restore input declares our forward chain (forward filtering is on)."""
+    return any(line.strip().startswith(":%s " % FORWARD_CHAIN) for line in (text or "").splitlines())
+
+
 class IptablesBackend:
     name = "iptables"
     persists_on_apply = False
@@ -241,7 +255,7 @@ class IptablesBackend:
 
     def _chain_lines(self, tool):
         out = run_checked(self.run, [self._tool(tool + "-save"), "-t", "filter"], "reading the %s filter table" % tool)
-        ours, jumps = [], 0
+        ours, jumps, forward_jumps = [], 0, 0
         for line in out.splitlines():
             if line.startswith(":" + CHAIN_PREFIX):
                 ours.append(_COUNTERS.sub("", line) + " [0:0]")
@@ -249,7 +263,9 @@ class IptablesBackend:
                 ours.append(line)
             elif line.strip() == JUMP:
                 jumps += 1
-        return ours, jumps
+            elif line.strip() == FORWARD_JUMP:
+                forward_jumps += 1
+        return ours, jumps, forward_jumps
 
     def _set_lines(self):
         ipset = self.which("ipset")
@@ -276,11 +292,14 @@ class IptablesBackend:
 
     def current(self):
         families, sets = self._state()
-        if not sets and not any(lines or jumps for lines, jumps in families.values()):
+        if not sets and not any(lines or jumps for lines, jumps, _forward in families.values()):
             return None
         text = []
-        for family, (lines, jumps) in sorted(families.items()):
-            text.append("# %s, jumps from INPUT: %d" % (family, jumps))
+        for family, (lines, jumps, forward_jumps) in sorted(families.items()):
+            header = "# %s, jumps from INPUT: %d" % (family, jumps)
+            if forward_jumps or any(line.startswith(":" + FORWARD_CHAIN + " ") for line in lines):
+                header += ", from %s: %d" % (FORWARD_HOOK, forward_jumps)
+            text.append(header)
             text.extend(lines)
         if sets:
             text.append("# ipsets")
@@ -317,7 +336,29 @@ class IptablesBackend:
             with TemporaryText(text, directory=self.tmpdir, display="rendered %s rules" % family) as tmp:
                 run_checked(self.run, [self._tool(tool + "-restore"), "--noflush", tmp.path],
                             "loading the %s rules" % tool, clean=tmp.clean)
+            self._settle_forward(tool, declares_forward(parts[part]), families[family])
         self._destroy_sets(live_sets, keep=desired_sets)
+
+    def _settle_forward(self, tool, wanted, live) -> None:
+        """One jump from DOCKER-USER to our forward chain when wanted; neither when not."""
+        binary = self._tool(tool)
+        if wanted:
+            if live[2] == 1:
+                return
+            if self.run([binary, "-w", "-n", "-L", FORWARD_HOOK])[0] != 0:
+                run_checked(self.run, [binary, "-w", "-N", FORWARD_HOOK], "creating %s" % FORWARD_HOOK)
+            for _jump in range(live[2]):
+                run_checked(self.run, [binary, "-w", "-D", FORWARD_HOOK, "-j", FORWARD_CHAIN],
+                            "removing a duplicate jump to %s" % FORWARD_CHAIN)
+            run_checked(self.run, [binary, "-w", "-I", FORWARD_HOOK, "1", "-j", FORWARD_CHAIN],
+                        "inserting the jump to %s at the top of %s" % (FORWARD_CHAIN, FORWARD_HOOK))
+            return
+        for _jump in range(live[2]):
+            run_checked(self.run, [binary, "-w", "-D", FORWARD_HOOK, "-j", FORWARD_CHAIN],
+                        "removing the jump to %s" % FORWARD_CHAIN)
+        if any(line.startswith(":" + FORWARD_CHAIN + " ") for line in live[0]):
+            run_checked(self.run, [binary, "-w", "-F", FORWARD_CHAIN], "flushing %s" % FORWARD_CHAIN)
+            run_checked(self.run, [binary, "-w", "-X", FORWARD_CHAIN], "deleting %s" % FORWARD_CHAIN)
 
     def _destroy_sets(self, live_sets, keep=()) -> None:
         names = sorted({line.split()[1] for line in live_sets if line.startswith("create ")} - set(keep))
@@ -330,6 +371,9 @@ class IptablesBackend:
             binary = self._tool(tool)
             for _jump in range(families[family][1]):
                 run_checked(self.run, [binary, "-D", "INPUT", "-j", CHAIN], "removing the jump to %s" % CHAIN)
+            for _jump in range(families[family][2]):
+                run_checked(self.run, [binary, "-D", FORWARD_HOOK, "-j", FORWARD_CHAIN],
+                            "removing the jump to %s" % FORWARD_CHAIN)
             chains = sorted({line.split()[0][1:] for line in families[family][0] if line.startswith(":")})
             for chain in chains:
                 run_checked(self.run, [binary, "-F", chain], "flushing %s" % chain)
@@ -342,11 +386,23 @@ class IptablesBackend:
         rc, out, _err = self.run([binary, "--version"])
         variant = "nf_tables" if "nf_tables" in out else "legacy"
         facts = {"iptables_variant": variant, "mixed_backends": False}
+        # Our jump is appended to INPUT: a rule ahead of it that accepts everything means our
+        # chain never sees those packets, and the allowlist is not enforced for them.
+        ineffective = []
+        for family, _part, tool in FAMILY_PARTS:
+            rc, out, _err = self.run([self._tool(tool + "-save"), "-t", "filter"])
+            if rc == 0:
+                ineffective.extend("%s: %s" % (family, rule) for rule in accept_all_before(out, CHAIN))
+        if ineffective:
+            facts["warnings"] = [
+                "a rule in INPUT accepts everything before portwarden's %s chain, so the allowlist is not enforced "
+                "for what it accepts; remove it or move it after the jump (%s)" % (CHAIN, "; ".join(ineffective))
+            ]
         if variant == "nf_tables":
             families = legacy_rules_present(self.run, self.which)
             if families:
                 facts["mixed_backends"] = True
-                facts["warnings"] = [
+                facts["warnings"] = facts.get("warnings", []) + [
                     "iptables-legacy rules exist next to iptables-nft (%s); portwarden leaves them alone, but packets "
                     "must pass both" % ", ".join(families)
                 ]

@@ -23,6 +23,8 @@ import json
 import re
 from collections.abc import Mapping
 
+from ansible_collections.portwarden.hardening.plugins.module_utils import _reports_exposure
+
 SCHEMA = "portwarden.hardening/drift-run"
 SCHEMA_VERSION = 1
 KINDS = ("unexpected", "missing", "mismatched")
@@ -347,6 +349,8 @@ def _empty_record() -> dict:
         "drift": {kind: [] for kind in KINDS},
         "accepted": [],
         "listening": None,
+        "firewall": None,
+        "effective": None,
     }
 
 
@@ -385,6 +389,7 @@ def _host_record(result, ignore_loopback: bool) -> dict:
                 (_for_report(item) for item in result["listening"] if isinstance(item, Mapping)),
                 key=lambda item: (port_sort_key(port_of(item)), protocol_of(item), str(item.get("address") or "")),
             )
+        record.update(_reports_exposure.host_parts(result))
         has_findings = any(record["drift"][kind] for kind in KINDS)
         # The module's verdict stands; findings without it would be a module bug, shown as drift.
         record["status"] = "drift" if (not result["compliant"] or has_findings) else "compliant"

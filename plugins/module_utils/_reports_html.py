@@ -21,6 +21,8 @@ import base64
 import hashlib
 import html
 
+from ansible_collections.portwarden.hardening.plugins.module_utils import _reports_exposure
+
 from ansible_collections.portwarden.hardening.plugins.module_utils._reports import (
     KINDS,
     SEVERITIES,
@@ -464,6 +466,7 @@ def render_html(run) -> str:
         '<h2>Hosts</h2>', _hosts_table(run),
         '<h2>Hosts \u00d7 ports</h2>', _matrix(run),
         '<h2>Findings</h2>', _findings(run),
+        _reports_exposure.html_section(run),
         _accepted(run), _changes(run), history_section(run), _allowlists(run),
         '<footer>portwarden.hardening drift report \u00b7 schema %s v%s</footer>' % (_e(run["schema"]), _e(run["schema_version"])),
         "<script>%s</script>" % _SCRIPT,

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
+from ansible_collections.portwarden.hardening.plugins.module_utils import _reports_exposure
 from ansible_collections.portwarden.hardening.plugins.module_utils._reports import (
     KIND_TITLES,
     KINDS,
@@ -106,6 +107,8 @@ def _suite(run, name: str, record) -> ET.Element:
                 failure.text = _details(item)
                 counts["tests"] += 1
                 counts["failures"] += 1
+        for key, value in _reports_exposure.junit_cases(suite, classname, record).items():
+            counts[key] += value
         for item in record["accepted"]:
             exception = exception_of(item)
             case = _case(suite, "%s.accepted" % classname, finding_label(item.get("kind") or "unexpected", item))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.portwarden.hardening.plugins.module_utils import _reports_exposure
 from ansible_collections.portwarden.hardening.plugins.module_utils._reports import (
     KINDS,
     SEVERITIES,
@@ -101,6 +102,8 @@ def render_markdown(run) -> str:
                                _cell(owner_text(item)), _cell(item.get("reason"))]))
     else:
         lines.append("No drift: every audited host listens exactly as its allowlist declares.")
+
+    lines += _reports_exposure.markdown_section(run)
 
     errors = [(name, record) for name, record in ordered if record["status"] in ("error", "unreachable")]
     if errors:

@@ -12,6 +12,7 @@ clean and a dashboard has no gaps.
 
 from __future__ import annotations
 
+from ansible_collections.portwarden.hardening.plugins.module_utils import _reports_exposure
 from ansible_collections.portwarden.hardening.plugins.module_utils._reports import (
     KINDS,
     SEVERITIES,
@@ -28,6 +29,8 @@ _FAMILIES = (
     ("portwarden_accepted_findings", "Findings covered by an unexpired exception."),
     ("portwarden_finding", "One series per drift finding; the value counts the sockets behind it."),
     ("portwarden_listening", "Sockets listening on the host outside loopback (unless loopback is audited), by owner."),
+    ("portwarden_effective_exposure", "Exposed listeners and published ports by the live firewall's verdict."),
+    ("portwarden_firewall_findings", "Findings about the live firewall (missing, modified, disabled, accept_all)."),
     ("portwarden_last_run_timestamp_seconds", "When the drift check that wrote these metrics finished (Unix time)."),
 )
 
@@ -79,6 +82,9 @@ def host_series(run, name: str) -> dict:
                 ("process", item.get("process") or ""))
         for item in exposed_listeners(record, run["options"]["ignore_loopback"]) or [])
     out["portwarden_listening"] += [_series("portwarden_listening", labels, count) for labels, count in listening]
+    if record.get("effective") is not None or record.get("firewall") is not None:
+        for family, labels, count in _reports_exposure.prometheus_series(record):
+            out[family].append(_series(family, host + labels, count))
     return out
 
 

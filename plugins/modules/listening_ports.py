@@ -26,6 +26,13 @@ description:
   - An owner that cannot be read - a process outside this pid namespace (such as Docker's embedded DNS resolver on
     C(127.0.0.11)), or another user's process when the module runs unprivileged - is reported as null, never as C(0)
     or an empty string, and its socket is still reported. Run with C(become=true) to see every owner.
+  - Published ports - every port that a container runtime publishes with DNAT (Docker, Podman, CNI hostPort,
+    Kubernetes NodePort and hostPort) - are set in the fact C(portwarden_published), one item per protocol, family,
+    address and port, with the target address and port and, when Docker's API answers on its unix socket, the
+    container's name and id. They come from the kernel's NAT rules (C(iptables-save) for iptables-nft and
+    iptables-legacy, C(nft -j list ruleset) for native nftables), so they are found with Docker's userland proxy on
+    and off. A port that only a userland proxy serves (no DNAT rule, for example IPv6 without C(ip6tables)) is
+    taken from Docker's API with RV(ansible_facts.portwarden_published[].via=proxy). See O(published).
   - "Addresses are normalised: C(127.0.0.53%lo) becomes address C(127.0.0.53) with interface C(lo), and the C(*)
     that C(ss) prints for a dual-stack socket is C(::) with C(dual_stack=true)."
 author:
@@ -76,6 +83,14 @@ options:
     type: list
     elements: str
     choices: [protocol, family, address, interface, port, v6only, exposure, dual_stack, inode, pid, pids, process, exe, cmdline, user, uid, unit]
+  published:
+    description:
+      - Whether to gather the ports published by DNAT into C(portwarden_published) (or RV(published) with
+        O(set_facts=false)).
+      - Reads C(iptables-save), C(ip6tables-save) (the nft and legacy variants, legacy only when its nat table
+        exists), C(nft -j list ruleset) and Docker's API on C(/run/docker.sock), each when present.
+    type: bool
+    default: true
   set_facts:
     description:
       - Whether to set the fact C(portwarden_listening).
@@ -157,6 +172,20 @@ method:
   returned: always
   type: str
   sample: netlink
+published_sources:
+  description: Which readers of published ports answered - C(iptables-nft), C(iptables-legacy), C(nftables), C(docker-api).
+  returned: when O(published=true)
+  type: list
+  elements: str
+  sample: [docker-api, iptables-nft, nftables]
+published:
+  description:
+    - The published items, as in RV(ansible_facts.portwarden_published), when O(set_facts=false).
+  returned: when O(published=true) and O(set_facts=false)
+  type: list
+  elements: dict
+  sample:
+    - {protocol: tcp, family: ipv4, address: 0.0.0.0, port: 8080, container_name: web}
 listening:
   description:
     - The items, as in RV(ansible_facts.portwarden_listening), when O(set_facts=false).
@@ -179,6 +208,64 @@ ansible_facts:
   returned: when O(set_facts=true)
   type: dict
   contains:
+    portwarden_published:
+      description:
+        - One item per port published by DNAT and aimed at this host, sorted by protocol, port, family and address.
+        - A load-balanced port (a NodePort with several endpoints) is one item listing every endpoint in C(targets).
+        - A DNAT to a Kubernetes ClusterIP, or to any address that is not this host's, is not a published port.
+      returned: when O(published=true) and O(set_facts=true)
+      type: list
+      elements: dict
+      contains:
+        protocol:
+          description: Transport protocol, C(tcp) or C(udp).
+          type: str
+          sample: tcp
+        family:
+          description: Address family of the external address.
+          type: str
+          sample: ipv4
+        address:
+          description: The external address the port is published on; C(0.0.0.0) or C(::) for every address.
+          type: str
+          sample: 0.0.0.0
+        port:
+          description: The external port.
+          type: int
+          sample: 8080
+        exposure:
+          description: C(wildcard), C(address) or C(loopback), as for listening sockets.
+          type: str
+          sample: wildcard
+        target_address:
+          description: Where the connection is sent (the container's address); the first endpoint when there are several.
+          type: str
+          sample: 172.18.0.2
+        target_port:
+          description: The port it is sent to.
+          type: int
+          sample: 8000
+        targets:
+          description: Every endpoint, C(address:port) (C([address]:port) for IPv6).
+          type: list
+          elements: str
+          sample: ["172.18.0.2:8000"]
+        source:
+          description: Who made the rule, from its chain names - C(docker), C(podman), C(cni), C(kubernetes) or C(other).
+          type: str
+          sample: docker
+        via:
+          description: C(dnat) for a NAT rule (the forward path), C(proxy) for a port only a userland proxy serves (the input path).
+          type: str
+          sample: dnat
+        container_name:
+          description: The container's name from Docker's API; null without one.
+          type: str
+          sample: web
+        container_id:
+          description: The container's id from Docker's API; null without one.
+          type: str
+          sample: 81b4a71d67186d458f97373206a50cd6f3f221729fc954a6bbae6ebcf74a1557
     portwarden_listening:
       description:
         - One item per socket, sorted by protocol, port, family, address, interface and inode.
@@ -360,6 +447,7 @@ from ansible_collections.portwarden.hardening.plugins.module_utils._packed impor
     PACK_OPTION_SPEC,
     result_values,
 )
+from ansible_collections.portwarden.hardening.plugins.module_utils._published_host import gather_published
 from ansible_collections.portwarden.hardening.plugins.module_utils._sockets import (
     FAMILIES,
     ITEM_FIELDS,
@@ -381,6 +469,7 @@ def main():
             "include_loopback": dict(type="bool", default=True),
             "resolve_owners": dict(type="bool", default=True),
             "fields": dict(type="list", elements="str", choices=list(ITEM_FIELDS)),
+            "published": dict(type="bool", default=True),
             "set_facts": dict(type="bool", default=True),
             PACK_OPTION: dict(PACK_OPTION_SPEC),
         },
@@ -400,15 +489,21 @@ def main():
     else:
         listening = select_fields(listening, fields)
         owners = split_owners(listening) if "cmdline" in fields else None
+        facts = {"portwarden_listening": listening}
+        extra = {}
+        if module.params["published"]:
+            facts["portwarden_published"], extra["published_sources"] = gather_published()
         if module.params["set_facts"]:
-            values = {"ansible_facts": {"portwarden_listening": listening}}
+            values = {"ansible_facts": facts}
             if owners is not None:
-                values["ansible_facts"]["portwarden_listening_owners"] = owners
+                facts["portwarden_listening_owners"] = owners
         else:
             values = {"listening": listening}
             if owners is not None:
                 values["owners"] = owners
-        module.exit_json(changed=False, method=method, **result_values(module, values))
+            if "portwarden_published" in facts:
+                values["published"] = facts["portwarden_published"]
+        module.exit_json(changed=False, method=method, **dict(extra, **result_values(module, values)))
 
 
 if __name__ == "__main__":

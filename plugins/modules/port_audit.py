@@ -35,6 +35,20 @@ description:
   - Each finding lists the controls it maps to - CIS Benchmark "Ensure only approved services are listening on a
     network interface" and "Ensure firewall rules exist for all open ports", NIST SP 800-53 CM-7 and SC-7(5), and
     the DISA STIG PPSM requirement (SRG-OS-000096-GPOS-00050); a missing required port maps to NIST SP 800-53 CM-6.
+  - Published ports - a port that a container runtime publishes with DNAT (Docker, Podman, CNI hostPort, Kubernetes
+    NodePort) is exposure even when no process on the host listens on it. With O(audit_published) such ports are
+    compared with the allowlist like listeners; an unallowed one is C(unexpected) with a reason that says which
+    container published it (C(published by container web (81b4a71d6718) to 172.18.0.2:8000)), and carries
+    C(published). An entry's C(process) matches a published port by its container name. The listener of a userland
+    proxy (C(docker-proxy)) for a published port is the same exposure and is counted once, as the published port.
+  - The live firewall - with O(firewall) other than V(none), the module reads the rules the kernel really has
+    (C(nft -j list ruleset), C(iptables-save)/C(ip6tables-save), C(ufw status), C(firewall-cmd --state)) and
+    reports in RV(firewall) whether portwarden's table or chain is loaded and equal to what the allowlist renders
+    (findings C(missing), C(modified), C(disabled)), and whether a foreign rule in INPUT accepts everything before
+    portwarden's chain (C(accept_all)). Each such finding makes the host non-compliant. RV(effective) then gives every
+    exposed listener and published port its verdict - C(exposed) (anyone), C(sources) (the declared sources only),
+    C(blocked) (listening or published, but dropped), or C(unknown) (ufw and firewalld, whose live rules are not
+    read).
   - The module never changes the host; C(changed) is always C(false).
 author:
   - portwarden maintainers (@portwarden)
@@ -60,6 +74,33 @@ options:
       - When omitted, the module gathers the sockets itself.
     type: list
     elements: dict
+  published:
+    description:
+      - Published items to audit, as returned by M(portwarden.hardening.listening_ports) in C(portwarden_published).
+      - Each item needs C(protocol), C(address) and C(port).
+      - When omitted, O(audit_published) is true and O(listening) is omitted too, the module reads the host's NAT
+        rules itself; with O(listening) given and this omitted, no published port is audited.
+    type: list
+    elements: dict
+  audit_published:
+    description:
+      - Compare ports published by DNAT (containers, Kubernetes) with the allowlist too.
+    type: bool
+    default: true
+  firewall:
+    description:
+      - Read the live firewall and judge each exposure (see the description); V(none) does not.
+      - V(auto) finds the backend that holds portwarden's rules (nftables, then iptables). When none does, that is a
+        C(missing) finding only on a host where portwarden applied a firewall before (its last confirmed copy is in
+        O(firewall_state_dir)); a named backend is expected to hold them.
+    type: str
+    choices: [none, auto, nftables, iptables, ufw, firewalld]
+    default: none
+  firewall_state_dir:
+    description:
+      - The firewall role's state directory (C(portwarden_firewall_state_dir)), where it keeps the last confirmed ruleset.
+    type: path
+    default: /var/lib/portwarden/firewall
   ignore_loopback:
     description:
       - Leave sockets bound to loopback addresses out of the audit.
@@ -165,6 +206,8 @@ drift:
     - Missing findings carry C(protocol), C(port) and C(ports) of the entry, C(process), C(reason), C(severity),
       C(controls) and C(allowlist_entry).
     - A finding whose exception expired also has C(exception) and C(exception_expired=true).
+    - A finding about a published port has no owning process and carries C(published) - C(target_address),
+      C(target_port), C(targets), C(source), C(via), C(container_name) and C(container_id) (see RV(published)).
   returned: success
   type: dict
   contains:
@@ -226,7 +269,8 @@ summary:
   description:
     - Counts - C(unexpected), C(missing), C(mismatched), C(findings) (their sum), C(critical), C(high), C(medium),
       C(accepted), C(expired_exceptions) (findings whose exception expired), C(unused_exceptions) (exceptions that
-      matched nothing), C(audited) (sockets audited after leaving out loopback) and C(allowlist_entries).
+      matched nothing), C(audited) (sockets and published ports audited after leaving out loopback), C(published)
+      (published ports among them) and C(allowlist_entries).
   returned: success
   type: dict
   sample:
@@ -241,6 +285,7 @@ summary:
     expired_exceptions: 0
     unused_exceptions: 0
     audited: 4
+    published: 0
     allowlist_entries: 3
 listening:
   description:
@@ -253,6 +298,52 @@ listening:
   elements: dict
   sample:
     - {protocol: tcp, family: ipv4, address: 0.0.0.0, port: 22, exposure: wildcard, process: sshd}
+published:
+  description:
+    - The published ports the audit looked at, as in the C(portwarden_published) fact of
+      M(portwarden.hardening.listening_ports).
+  returned: success, when published ports were audited (see O(published))
+  type: list
+  elements: dict
+  sample:
+    - {protocol: tcp, family: ipv4, address: 0.0.0.0, port: 8080, exposure: wildcard, target_address: 172.18.0.2,
+       target_port: 8000, targets: ["172.18.0.2:8000"], source: docker, via: dnat, container_name: web,
+       container_id: 81b4a71d67186d458f97373206a50cd6f3f221729fc954a6bbae6ebcf74a1557}
+published_sources:
+  description:
+    - Which readers of published ports answered - C(iptables-nft), C(iptables-legacy), C(nftables), C(docker-api).
+    - C(given) when O(published) was passed.
+  returned: success, when published ports were audited (see O(published))
+  type: list
+  elements: str
+  sample: [docker-api, iptables-nft, nftables]
+firewall:
+  description:
+    - The live firewall, when O(firewall) is not V(none) - C(backend), C(loaded), C(enabled) (ufw and firewalld; null
+      otherwise), C(forward) (published ports are filtered), C(findings) (each with C(kind) - C(missing),
+      C(modified), C(disabled) or C(accept_all) - C(severity) and C(reason)), C(notes) and C(verdicts) (counts of
+      RV(effective) by verdict).
+  returned: success, when O(firewall) is not V(none)
+  type: dict
+  sample:
+    backend: nftables
+    loaded: true
+    enabled: null
+    forward: true
+    findings: []
+    notes: []
+    verdicts: {exposed: 1, sources: 1, blocked: 2, unknown: 0}
+effective:
+  description:
+    - One item per audited listener and published port that is not loopback - C(protocol), C(family), C(address),
+      C(port), C(kind) (C(listening) or C(published)), C(owner) (process or container name), C(verdict) (C(exposed),
+      C(sources), C(blocked) or C(unknown)) and C(reason).
+  returned: success, when O(firewall) is not V(none)
+  type: list
+  elements: dict
+  sample:
+    - {protocol: tcp, family: ipv4, address: 0.0.0.0, port: 9090, kind: published, owner: web-denied,
+       verdict: blocked, reason: "published, but the live firewall drops it"}
 listening_count:
   description: Number of socket items found (or given), loopback ones included, whatever O(return_listening) says.
   returned: success
@@ -283,11 +374,19 @@ from ansible_collections.portwarden.hardening.plugins.module_utils._drift import
     normalise_listening,
     one_line,
 )
+from ansible_collections.portwarden.hardening.plugins.module_utils._live_firewall_host import BACKENDS, check
 from ansible_collections.portwarden.hardening.plugins.module_utils._packed import (
     PACK_OPTION,
     PACK_OPTION_SPEC,
     result_values,
 )
+from ansible_collections.portwarden.hardening.plugins.module_utils._published_audit import (
+    PublishedError,
+    as_audit_items,
+    normalise_published,
+    without_proxied,
+)
+from ansible_collections.portwarden.hardening.plugins.module_utils._published_host import gather_published
 from ansible_collections.portwarden.hardening.plugins.module_utils._sockets import (
     ITEM_FIELDS,
     SocketsError,
@@ -298,7 +397,7 @@ from ansible_collections.portwarden.hardening.plugins.module_utils._sockets impo
 
 RETURN_LISTENING = ("all", "audited", "none")
 # The result keys that grow with the number of sockets; the action plugin carries them packed.
-_BULKY = ("drift", "accepted", "listening")
+_BULKY = ("drift", "accepted", "listening", "published", "effective")
 
 
 def _returned_listening(listening: list, params: dict):
@@ -331,8 +430,31 @@ def run(params: dict) -> dict:
         listening, method = gather()
     else:
         listening, method = normalise_listening(params["listening"]), "given"
-    result = compute_drift(allowlist, listening, exceptions, ignore_loopback=params["ignore_loopback"])
+    audited = listening
+    published = None
+    if params.get("audit_published", True) and params.get("published") is not None:
+        published, sources = normalise_published(params["published"]), ["given"]
+    elif params.get("audit_published", True) and params["listening"] is None:
+        # Gathered together with the sockets; given sockets come with their published ports, or none.
+        published, sources = gather_published()
+    if published is not None:
+        audited = without_proxied(listening, published) + as_audit_items(published)
+    result = compute_drift(allowlist, audited, exceptions, ignore_loopback=params["ignore_loopback"])
     result.update(listening_count=len(listening), method=method, msg=one_line(result))
+    if published is not None:
+        result.update(published=published, published_sources=sources)
+    if params.get("firewall", "none") != "none":
+        audited_items = [item for item in audited if not (params["ignore_loopback"] and item.get("exposure") == "loopback")]
+        live = check(allowlist, audited_items, params["firewall"], params.get("firewall_state_dir") or
+                     "/var/lib/portwarden/firewall")
+        result.update(live)
+        findings = live["firewall"]["findings"]
+        result["summary"]["firewall"] = len(findings)
+        if findings:
+            result["compliant"] = False
+            for finding in findings:
+                result["summary"][finding["severity"]] += 1
+            result["msg"] = one_line(result) + "; firewall: %s" % ", ".join(sorted({finding["kind"] for finding in findings}))
     returned = _returned_listening(listening, params)
     if returned is not None:
         result["listening"] = returned
@@ -344,6 +466,10 @@ def main():
         argument_spec={
             "allowlist": dict(type="list", elements="raw", required=True),
             "listening": dict(type="list", elements="dict"),
+            "published": dict(type="list", elements="dict"),
+            "audit_published": dict(type="bool", default=True),
+            "firewall": dict(type="str", choices=["none"] + list(BACKENDS), default="none"),
+            "firewall_state_dir": dict(type="path", default="/var/lib/portwarden/firewall"),
             "ignore_loopback": dict(type="bool", default=True),
             "fail_on_drift": dict(type="bool", default=False),
             "exceptions": dict(type="list", elements="raw", default=[]),
@@ -355,7 +481,7 @@ def main():
     )
     try:
         result = run(module.params)
-    except (AllowlistError, ListeningError, SocketsError) as error:
+    except (AllowlistError, ListeningError, PublishedError, SocketsError) as error:
         module.fail_json(msg=str(error))
     else:
         bulky = {key: result.pop(key) for key in _BULKY if key in result}

@@ -188,6 +188,60 @@ def test_iptables_apply_adds_the_jump_only_where_it_is_missing_and_drops_stale_s
     assert run.calls[-1] == "/usr/sbin/ipset destroy portwarden-udp4-0"
 
 
+FORWARD_RESTORE = ("*filter\n:PORTWARDEN-INPUT - [0:0]\n:PORTWARDEN-FORWARD - [0:0]\n-A PORTWARDEN-INPUT -j DROP\n"
+                   "-A PORTWARDEN-FORWARD -j DROP\nCOMMIT\n")
+
+
+@pytest.mark.parametrize("save, docker_user, parts, expected", [
+    # Forward filtering on, DOCKER-USER absent (Docker not started yet): created, jump inserted first.
+    ("*filter\n-A INPUT -j PORTWARDEN-INPUT\nCOMMIT\n", 1, FORWARD_RESTORE,
+     ["-w -N DOCKER-USER", "-w -I DOCKER-USER 1 -j PORTWARDEN-FORWARD"]),
+    # Docker's chain is there: only the jump, at its top.
+    ("*filter\n-A INPUT -j PORTWARDEN-INPUT\n-A DOCKER-USER -j RETURN\nCOMMIT\n", 0, FORWARD_RESTORE,
+     ["-w -I DOCKER-USER 1 -j PORTWARDEN-FORWARD"]),
+    # Already in place: nothing to do.
+    ("*filter\n:PORTWARDEN-FORWARD - [0:0]\n-A INPUT -j PORTWARDEN-INPUT\n-A DOCKER-USER -j PORTWARDEN-FORWARD\n"
+     "-A PORTWARDEN-FORWARD -j DROP\nCOMMIT\n", 0, FORWARD_RESTORE, []),
+    # Turned off: the jump and the chain go; DOCKER-USER stays.
+    ("*filter\n:PORTWARDEN-FORWARD - [0:0]\n-A INPUT -j PORTWARDEN-INPUT\n-A DOCKER-USER -j PORTWARDEN-FORWARD\n"
+     "-A PORTWARDEN-FORWARD -j DROP\nCOMMIT\n", 0, GOOD_RESTORE,
+     ["-w -D DOCKER-USER -j PORTWARDEN-FORWARD", "-w -F PORTWARDEN-FORWARD", "-w -X PORTWARDEN-FORWARD"]),
+    # Off and never on: nothing about DOCKER-USER at all.
+    ("*filter\n-A INPUT -j PORTWARDEN-INPUT\nCOMMIT\n", 1, GOOD_RESTORE, []),
+])
+def test_iptables_forward_chain_is_jumped_to_from_docker_user(save, docker_user, parts, expected):
+    run = Recorder({
+        "/usr/sbin/iptables-save -t filter": (0, save, ""),
+        "/usr/sbin/ip6tables-save -t filter": (0, save, ""),
+        "/usr/sbin/iptables -w -n -L DOCKER-USER": (docker_user, "", ""),
+        "/usr/sbin/ip6tables -w -n -L DOCKER-USER": (docker_user, "", ""),
+    })
+    iptables.IptablesBackend(run, which).apply({"content": parts, "content_ipv6": parts})
+    changes = [call.split(" ", 1)[1] for call in run.calls
+               if call.startswith("/usr/sbin/iptables ") and " -L " not in call]
+    assert changes == expected
+
+
+def test_iptables_current_counts_the_docker_user_jump():
+    save = ("*filter\n:PORTWARDEN-FORWARD - [0:0]\n:PORTWARDEN-INPUT - [0:0]\n-A INPUT -j PORTWARDEN-INPUT\n"
+            "-A DOCKER-USER -j PORTWARDEN-FORWARD\nCOMMIT\n")
+    run = Recorder({"/usr/sbin/iptables-save -t filter": (0, save, ""),
+                    "/usr/sbin/ip6tables-save -t filter": (0, save.replace("-A DOCKER-USER -j PORTWARDEN-FORWARD\n", ""), "")})
+    current = iptables.IptablesBackend(run, which).current()
+    assert current.splitlines()[0] == "# ipv4, jumps from INPUT: 1, from DOCKER-USER: 1"
+    assert "# ipv6, jumps from INPUT: 1, from DOCKER-USER: 0" in current
+
+
+def test_iptables_warns_about_an_accept_everything_rule_before_its_jump():
+    save = "*filter\n-A INPUT -j ACCEPT\n-A INPUT -j PORTWARDEN-INPUT\nCOMMIT\n"
+    run = Recorder({"/usr/sbin/iptables --version": (0, "iptables v1.8.9 (legacy)", ""),
+                    "/usr/sbin/iptables-save -t filter": (0, save, ""),
+                    "/usr/sbin/ip6tables-save -t filter": (0, "*filter\nCOMMIT\n", "")})
+    [warning] = iptables.IptablesBackend(run, which).facts()["warnings"]
+    assert "accepts everything before portwarden's PORTWARDEN-INPUT chain" in warning
+    assert "ipv4: -A INPUT -j ACCEPT" in warning
+
+
 # -- ufw ---------------------------------------------------------------------------------
 
 UFW_CONTENT = """# comment

@@ -13,7 +13,7 @@ import yaml
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.portwarden.hardening.plugins.action.listening_ports import ActionModule
-from ansible_collections.portwarden.hardening.plugins.module_utils import _packed, _sockets
+from ansible_collections.portwarden.hardening.plugins.module_utils import _packed, _published, _sockets
 from ansible_collections.portwarden.hardening.plugins.modules import listening_ports
 
 # What gather() returns, and what the module returns: the command line once per process.
@@ -25,6 +25,13 @@ GATHERED = {
 ITEM = {key: value for key, value in GATHERED.items() if key not in ("cmdline", "truncated")}
 OWNERS = [{"pid": 1, "process": "sshd", "exe": "/usr/sbin/sshd", "cmdline": "sshd -D", "truncated": False,
            "user": "root", "uid": 0, "unit": "ssh.service"}]
+
+
+PUBLISHED = {
+    "protocol": "tcp", "family": "ipv4", "address": "0.0.0.0", "port": 8080, "exposure": "wildcard",
+    "target_address": "172.18.0.2", "target_port": 8000, "targets": ["172.18.0.2:8000"], "source": "docker",
+    "via": "dnat", "container_name": "web", "container_id": "81b4a71d6718",
+}
 
 
 def run_module(capsys, args: dict) -> dict:
@@ -43,6 +50,7 @@ def recorded(monkeypatch):
         return [dict(GATHERED)], "netlink"
 
     monkeypatch.setattr(listening_ports, "gather", fake_gather)
+    monkeypatch.setattr(listening_ports, "gather_published", lambda: ([dict(PUBLISHED)], ["iptables-nft"]))
     return calls
 
 
@@ -57,8 +65,32 @@ def test_options_reach_gather_and_facts_come_back(capsys, recorded, args, expect
     result = run_module(capsys, args)
     assert recorded == [expected]
     assert result["changed"] is False and result["method"] == "netlink"
-    assert result["ansible_facts"] == {"portwarden_listening": [ITEM], "portwarden_listening_owners": OWNERS}
+    assert result["ansible_facts"] == {"portwarden_listening": [ITEM], "portwarden_listening_owners": OWNERS,
+                                       "portwarden_published": [PUBLISHED]}
+    assert result["published_sources"] == ["iptables-nft"]
     assert "failed" not in result
+
+
+def test_published_false_reads_no_nat_rules(capsys, recorded, monkeypatch):
+    def refuse():
+        raise AssertionError("the NAT rules were read")
+
+    monkeypatch.setattr(listening_ports, "gather_published", refuse)
+    result = run_module(capsys, {"published": False})
+    assert result["ansible_facts"] == {"portwarden_listening": [ITEM]}
+    assert "published_sources" not in result
+
+
+def test_published_items_are_returned_without_facts(capsys, recorded):
+    result = run_module(capsys, {"set_facts": False})
+    assert result["published"] == [PUBLISHED]
+    assert "portwarden_published" not in result.get("ansible_facts", {})
+
+
+def test_published_documentation_matches_the_items():
+    returned = yaml.safe_load(listening_ports.RETURN)
+    documented = returned["ansible_facts"]["contains"]["portwarden_published"]["contains"]
+    assert list(documented) == list(_published.ITEM_FIELDS) == list(PUBLISHED)
 
 
 @pytest.mark.parametrize("args, message", [
@@ -131,7 +163,8 @@ def test_bad_new_options_fail_and_name_the_value(capsys, recorded, args, message
 @pytest.mark.parametrize("args, expected", [
     ({"set_facts": False}, {"listening": [ITEM], "owners": OWNERS}),
     ({"set_facts": False, "fields": ["port"]}, {"listening": [{"port": 22}]}),
-    ({"set_facts": True}, {"ansible_facts": {"portwarden_listening": [ITEM], "portwarden_listening_owners": OWNERS}}),
+    ({"set_facts": True}, {"ansible_facts": {"portwarden_listening": [ITEM], "portwarden_listening_owners": OWNERS,
+                                             "portwarden_published": [PUBLISHED]}}),
 ])
 def test_set_facts_false_returns_the_items_as_listening(capsys, recorded, args, expected):
     result = run_module(capsys, args)

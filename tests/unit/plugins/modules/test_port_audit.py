@@ -115,10 +115,12 @@ def test_gathers_itself_when_listening_is_omitted(capsys, monkeypatch):
         return [dict(SSH, inode=1), dict(TELNET, inode=2)], "netlink"
 
     monkeypatch.setattr(port_audit, "gather", fake_gather)
+    monkeypatch.setattr(port_audit, "gather_published", lambda: ([], ["iptables-nft"]))
     _code, result = run_module(capsys, {"allowlist": [{"port": 22}]})
     assert len(calls) == 1
     assert result["method"] == "netlink"
     assert result["summary"]["unexpected"] == 1
+    assert result["published"] == [] and result["published_sources"] == ["iptables-nft"]
 
 
 def test_gather_error_fails_cleanly(capsys, monkeypatch):
@@ -204,3 +206,71 @@ def test_a_packed_result_unpacks_to_the_plain_one(capsys, args, code):
     for result in (plain, unpacked):
         del result["invocation"]
     assert unpacked == plain
+
+
+PUBLISHED_DENIED = {"protocol": "tcp", "family": "ipv4", "address": "0.0.0.0", "port": 9090, "exposure": "wildcard",
+                    "target_address": "172.18.0.3", "target_port": 8000, "targets": ["172.18.0.3:8000"],
+                    "source": "docker", "via": "dnat", "container_name": "web-denied", "container_id": "49909ab29ca9" * 5}
+PUBLISHED_ALLOWED = dict(PUBLISHED_DENIED, port=8080, target_address="172.18.0.2", targets=["172.18.0.2:8000"],
+                         container_name="web-allowed")
+PROXY = {"protocol": "tcp", "family": "ipv4", "address": "0.0.0.0", "port": 9090, "exposure": "wildcard",
+         "process": "docker-proxy"}
+
+
+def test_published_ports_are_audited_and_a_proxy_listener_is_counted_once(capsys):
+    _code, result = run_module(capsys, {"allowlist": [{"port": 22}, {"port": 8080}],
+                                        "listening": [SSH, PROXY, dict(PROXY, process="dockerd", port=8080)],
+                                        "published": [PUBLISHED_DENIED, PUBLISHED_ALLOWED]})
+    [finding] = result["drift"]["unexpected"]
+    assert finding["port"] == 9090 and finding["process"] is None
+    assert finding["reason"] == ("9090/tcp is not in the allowlist; published by container web-denied (49909ab29ca9) "
+                                 "to 172.18.0.3:8000, on all IPv4 addresses (0.0.0.0)")
+    assert finding["published"]["container_name"] == "web-denied"
+    assert result["summary"]["published"] == 2 and result["summary"]["audited"] == 3
+    assert result["published_sources"] == ["given"]
+
+
+def test_a_process_entry_matches_a_published_port_by_container_name(capsys):
+    _code, result = run_module(capsys, {"allowlist": [{"port": 8080, "process": "web-allowed"},
+                                                      {"port": 9090, "process": "nginx"}],
+                                        "listening": [], "published": [PUBLISHED_DENIED, PUBLISHED_ALLOWED]})
+    [finding] = result["drift"]["mismatched"]
+    assert finding["port"] == 9090
+    assert "expects the container nginx" in finding["reason"]
+
+
+def test_given_listening_without_published_reads_no_nat_rules(capsys, monkeypatch):
+    def refuse():
+        raise AssertionError("the NAT rules were read")
+
+    monkeypatch.setattr(port_audit, "gather_published", refuse)
+    _code, result = run_module(capsys, {"allowlist": [{"port": 22}], "listening": [SSH]})
+    assert result["compliant"] is True and "published" not in result
+
+
+@pytest.mark.parametrize("published, message", [
+    ("nope", "published"),
+    ([{"protocol": "sctp", "address": "0.0.0.0", "port": 1}], "published item #1: protocol"),
+    ([{"protocol": "tcp", "address": "0.0.0.0", "port": 0}], "published item #1: port"),
+    ([{"protocol": "tcp", "address": "somewhere", "port": 80}], "published item #1: address"),
+    ([{"protocol": "tcp", "address": "::", "port": 80, "container_name": 5}], "published item #1: container_name"),
+])
+def test_bad_published_items_fail_naming_the_item(capsys, published, message):
+    code, result = run_module(capsys, {"allowlist": [{"port": 22}], "listening": [SSH], "published": published})
+    assert code == 1 and message in result["msg"]
+
+
+def test_firewall_findings_make_the_host_drift(capsys, monkeypatch):
+    def fake_check(allowlist, items, backend, state_dir):
+        assert backend == "auto" and [item["port"] for item in items] == [22]
+        return {"firewall": {"backend": "iptables", "loaded": True, "enabled": None, "forward": False, "notes": [],
+                             "findings": [{"kind": "accept_all", "severity": "high", "reason": "ipv4 INPUT ..."}],
+                             "verdicts": {"exposed": 1, "sources": 0, "blocked": 0, "unknown": 0}},
+                "effective": [{"port": 22, "verdict": "exposed"}]}
+
+    monkeypatch.setattr(port_audit, "check", fake_check)
+    code, result = run_module(capsys, {"allowlist": [{"port": 22}], "listening": [SSH, RESOLVER], "firewall": "auto",
+                                       "fail_on_drift": True})
+    assert code == 1 and result["compliant"] is False
+    assert result["msg"] == "drift: 0 unexpected, 0 missing, 0 mismatched (1 high); firewall: accept_all"
+    assert result["summary"]["firewall"] == 1 and result["effective"] == [{"port": 22, "verdict": "exposed"}]

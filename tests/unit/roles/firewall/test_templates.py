@@ -53,6 +53,16 @@ CASES = {
         "__portwarden_firewall_ipset_min_sources": 2,
         "portwarden_firewall_firewalld_interfaces": ["eth0"],
     },
+    "forward": {
+        "portwarden_allowlist": [
+            {"port": 22, "comment": "SSH"},
+            {"port": 8080, "comment": "published web container"},
+            {"port": 8081, "sources": ["192.0.2.0/24", "2001:db8::/32"], "comment": "published, bastions only"},
+            {"port": "9000-9001", "proto": "udp"},
+        ],
+        "portwarden_firewall_forward": True,
+        "portwarden_firewall_log_drops": True,
+    },
     "reject_quiet": {
         "portwarden_allowlist": [{"port": 443}],
         "portwarden_firewall_default_policy": "reject",

@@ -1,0 +1,196 @@
+# Copyright (c) 2026, portwarden maintainers
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The live firewall read back (nft JSON, iptables-save) from rulesets loaded into real Debian 12 containers.
+
+forward-nftables.json: tests/unit/fixtures/firewall/forward/portwarden.nft loaded with nft -f,
+plus a foreign ``inet foreign`` input chain (priority -10) whose only rule accepts everything.
+forward-nftables-bullseye.json: the same table listed by nft 0.9.8 on Debian 11.
+forward-accept-all.v4/.v6: the forward case's iptables rules loaded with iptables-restore
+--noflush, the jumps from INPUT and DOCKER-USER, ``-A INPUT -i eth0 -j ACCEPT`` before our
+jump and ``-A INPUT -p tcp -j ACCEPT`` after it.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from ansible_collections.portwarden.hardening.plugins.module_utils import _live_firewall
+from ansible_collections.portwarden.hardening.plugins.module_utils import _live_firewall_host
+from ansible_collections.portwarden.hardening.plugins.module_utils._allowlist import parse_allowlist
+
+FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "live_firewall")
+FORWARD_ALLOWLIST = parse_allowlist([
+    {"port": 22}, {"port": 8080}, {"port": 8081, "sources": ["192.0.2.0/24", "2001:db8::/32"]},
+    {"port": "9000-9001", "proto": "udp"},
+])
+
+
+def read(name: str) -> str:
+    with open(os.path.join(FIXTURES, name)) as handle:
+        return handle.read()
+
+
+def item(port, proto="tcp", family="ipv4", via=None, dual_stack=False):
+    found = {"protocol": proto, "family": family, "address": "0.0.0.0" if family == "ipv4" else "::", "port": port,
+             "exposure": "wildcard", "dual_stack": dual_stack, "process": "python3"}
+    if via:
+        found["published"] = {"via": via, "container_name": "web"}
+    return found
+
+
+@pytest.fixture(scope="module")
+def nft_state():
+    return _live_firewall.nftables_state(read("forward-nftables.json"))
+
+
+@pytest.fixture(scope="module")
+def ipt_state():
+    return _live_firewall.iptables_state(read("forward-accept-all.v4"), read("forward-accept-all.v6"))
+
+
+def test_nftables_table_is_read_back(nft_state):
+    assert nft_state["loaded"] and nft_state["policy"] == "drop" and nft_state["forward"]
+    assert nft_state["open"] == {"tcp": [(22, 22), (8080, 8080)], "udp": [(9000, 9001)]}
+    assert [(str(net), ranges) for net, ranges in nft_state["sources"][("tcp", "ipv4")]] == [("192.0.2.0/24", [(8081, 8081)])]
+    assert [(str(net), ranges) for net, ranges in nft_state["sources"][("tcp", "ipv6")]] == [("2001:db8::/32", [(8081, 8081)])]
+
+
+def test_a_foreign_nftables_accept_is_noted_but_does_not_bypass_ours(nft_state):
+    assert nft_state["accept_all"] == [{"where": "inet foreign input", "rule": "accept", "priority": -10, "bypasses": False}]
+
+
+def test_iptables_chains_are_read_back(ipt_state):
+    assert ipt_state["loaded"] and ipt_state["policy"] == "drop" and ipt_state["forward"]
+    assert ipt_state["open"] == {"tcp": [(22, 22), (8080, 8080)], "udp": [(9000, 9001)]}
+    assert [(str(net), ranges) for net, ranges in ipt_state["sources"][("tcp", "ipv4")]] == [("192.0.2.0/24", [(8081, 8081)])]
+
+
+def test_an_accept_everything_rule_before_our_jump_is_found_and_one_after_is_not(ipt_state):
+    assert ipt_state["accept_all"] == [{"where": "ipv4 INPUT", "rule": "-A INPUT -i eth0 -j ACCEPT", "bypasses": True}]
+
+
+@pytest.mark.parametrize("rules, expected", [
+    ("-A INPUT -j ACCEPT\n-A INPUT -j PORTWARDEN-INPUT", ["-A INPUT -j ACCEPT"]),
+    ("-A INPUT -m comment --comment 'let all in' -j ACCEPT", ["-A INPUT -m comment --comment 'let all in' -j ACCEPT"]),
+    ("-A INPUT -i lo -j ACCEPT\n-A INPUT -j PORTWARDEN-INPUT", []),
+    ("-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT", []),
+    ("-A INPUT -s 10.0.0.0/8 -j ACCEPT", []),
+    ("-A INPUT -p tcp --dport 22 -j ACCEPT", []),
+    ("-A INPUT ! -i eth0 -j ACCEPT", []),
+    ("-A INPUT -j f2b-sshd\n-A INPUT -j DROP", []),
+])
+def test_accept_all_before_our_jump(rules, expected):
+    assert _live_firewall.accept_all_before("*filter\n%s\nCOMMIT\n" % rules) == expected
+
+
+@pytest.mark.parametrize("allowlist, expected", [
+    (FORWARD_ALLOWLIST, []),
+    (parse_allowlist([{"port": 22}, {"port": 8081, "sources": ["192.0.2.0/24", "2001:db8::/32"]},
+                      {"port": "9000-9001", "proto": "udp"}]),
+     ["8080/tcp is open to anyone in the live firewall but the allowlist does not say so"]),
+    (parse_allowlist([{"port": 22}, {"port": 8080}, {"port": 8081, "sources": ["198.51.100.0/24"]},
+                      {"port": "9000-9002", "proto": "udp"}]),
+     ["9000-9002/udp is declared open to anyone but the live firewall does not open it",
+      "8081/tcp from 198.51.100.0/24 is declared but the live firewall does not allow it"]),
+])
+def test_compare_finds_what_differs_from_the_allowlist(nft_state, ipt_state, allowlist, expected):
+    assert _live_firewall.compare(nft_state, allowlist) == expected
+    assert _live_firewall.compare(ipt_state, allowlist) == expected
+
+
+def test_debian_11_nft_listing_reads_the_same():
+    # nft 0.9.8 lists 2001:db8::/32 . 8081 with a /64 prefix; that must not read as modified.
+    state = _live_firewall.nftables_state(read("forward-nftables-bullseye.json"))
+    assert state["loaded"] and state["forward"] and _live_firewall.compare(state, FORWARD_ALLOWLIST) == []
+
+
+def test_extra_source_restricted_entries_are_not_a_difference(nft_state):
+    # The firewall role adds the management connection that way.
+    assert _live_firewall.compare(nft_state, parse_allowlist([{"port": 22}, {"port": 8080},
+                                                              {"port": "9000-9001", "proto": "udp"}])) == []
+
+
+@pytest.mark.parametrize("exposure, expected", [
+    (item(22), "exposed"),
+    (item(8081), "sources"),
+    (item(8081, family="ipv6"), "sources"),
+    (item(9090), "blocked"),
+    (item(9000, proto="udp"), "exposed"),
+    (item(9090, via="dnat"), "blocked"),
+    (item(8080, via="dnat"), "exposed"),
+    (item(9090, family="ipv6", via="proxy"), "blocked"),
+])
+def test_verdicts_under_our_nftables_table(nft_state, exposure, expected):
+    assert _live_firewall.verdict(exposure, nft_state)[0] == expected
+
+
+def test_an_earlier_accept_everything_rule_exposes_what_our_chain_would_block(ipt_state):
+    assert _live_firewall.verdict(item(9090), ipt_state) == (
+        "exposed", "an earlier INPUT rule accepts everything before portwarden's chain")
+    assert _live_firewall.verdict(item(9090, family="ipv6"), ipt_state)[0] == "blocked"
+    assert _live_firewall.verdict(item(9090, family="ipv6", dual_stack=True), ipt_state)[0] == "exposed"
+    # Published ports take the forward path: the INPUT rule does not matter to them.
+    assert _live_firewall.verdict(item(9090, via="dnat"), ipt_state)[0] == "blocked"
+
+
+def test_published_ports_are_exposed_without_forward_filtering(nft_state):
+    state = dict(nft_state, forward=False)
+    assert _live_firewall.verdict(item(9090, via="dnat"), state) == (
+        "exposed", "published by DNAT: forwarded past the input chain, and forward filtering is off")
+    assert _live_firewall.verdict(item(9090), state)[0] == "blocked"
+
+
+@pytest.mark.parametrize("text", ["", "nope", "{\"nftables\": [1, {\"set\": {\"family\": \"inet\", \"table\": \"portwarden\", "
+                                  "\"name\": \"tcp_ports\", \"elem\": [true, 99999, {\"range\": [\"a\"]}, {\"concat\": 5}]}}]}"])
+def test_hostile_nft_json_reads_as_not_loaded(text):
+    state = _live_firewall.nftables_state(text)
+    assert not state["loaded"] and state["open"]["tcp"] == []
+
+
+def fake_reader(outputs):
+    def read(command):
+        return outputs.get(command[0])
+    return read
+
+
+def test_check_reports_a_flushed_table_on_a_hardened_host(tmp_path):
+    (tmp_path / "last-good").mkdir()
+    (tmp_path / "last-good" / "portwarden.nft").write_text("table inet portwarden {}\n")
+    result = _live_firewall_host.check(FORWARD_ALLOWLIST, [item(9090)], "auto", str(tmp_path),
+                                       fake_reader({"nft": '{"nftables": []}'}))
+    assert [f["kind"] for f in result["firewall"]["findings"]] == ["missing"]
+    assert result["effective"] == [{"protocol": "tcp", "family": "ipv4", "address": "0.0.0.0", "port": 9090,
+                                    "kind": "listening", "owner": "python3", "verdict": "exposed",
+                                    "reason": "portwarden's firewall is not loaded"}]
+
+
+def test_check_on_a_host_never_hardened_is_no_finding(tmp_path):
+    result = _live_firewall_host.check(FORWARD_ALLOWLIST, [item(22)], "auto", str(tmp_path), fake_reader({}))
+    assert result["firewall"]["findings"] == [] and result["firewall"]["notes"] == ["no portwarden firewall on this host"]
+
+
+def test_check_finds_our_rules_modified_and_an_accept_all_first(tmp_path):
+    outputs = {"iptables-save": read("forward-accept-all.v4"), "ip6tables-save": read("forward-accept-all.v6")}
+    allowlist = parse_allowlist([{"port": 22}, {"port": 8081, "sources": ["192.0.2.0/24", "2001:db8::/32"]},
+                                 {"port": "9000-9001", "proto": "udp"}])
+    result = _live_firewall_host.check(allowlist, [item(9090), item(9091, via="dnat")], "auto", str(tmp_path),
+                                       fake_reader(outputs))
+    assert result["firewall"]["backend"] == "iptables"
+    assert [f["kind"] for f in result["firewall"]["findings"]] == ["modified", "accept_all"]
+    assert [e["verdict"] for e in result["effective"]] == ["exposed", "blocked"]
+    assert result["firewall"]["verdicts"] == {"exposed": 1, "sources": 0, "blocked": 1, "unknown": 0}
+
+
+@pytest.mark.parametrize("backend, output, kinds, verdict", [
+    ("ufw", "Status: inactive\n", ["disabled"], "exposed"),
+    ("ufw", "Status: active\n\nTo  Action  From\n", [], "unknown"),
+    ("firewalld", "not running\n", ["disabled"], "exposed"),
+    ("firewalld", "running\n", [], "unknown"),
+])
+def test_ufw_and_firewalld_are_checked_for_being_enabled(tmp_path, backend, output, kinds, verdict):
+    command = "ufw" if backend == "ufw" else "firewall-cmd"
+    result = _live_firewall_host.check(FORWARD_ALLOWLIST, [item(22)], backend, str(tmp_path), fake_reader({command: output}))
+    assert [f["kind"] for f in result["firewall"]["findings"]] == kinds
+    assert result["effective"][0]["verdict"] == verdict
