@@ -77,7 +77,7 @@ def test_published_false_reads_no_nat_rules(capsys, recorded, monkeypatch):
 
     monkeypatch.setattr(listening_ports, "gather_published", refuse)
     result = run_module(capsys, {"published": False})
-    assert result["ansible_facts"] == {"portwarden_listening": [ITEM]}
+    assert result["ansible_facts"] == {"portwarden_listening": [ITEM], "portwarden_listening_owners": OWNERS}
     assert "published_sources" not in result
 
 
