@@ -44,6 +44,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 DEFAULT_DIR = "/var/lib/portwarden/rollback"
@@ -60,6 +61,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 
 SAFE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -69,14 +71,39 @@ def path(directory, name):
     return os.path.join(directory, name)
 
 
-def write_atomic(target, data, mode=0o600):
-    temporary = "%s.portwarden-%d" % (target, os.getpid())
-    with open(temporary, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.chmod(temporary, mode)
-    os.rename(temporary, target)
+def write_atomic(target, data, mode=0o600, owner=None):
+    # mkstemp: O_CREAT|O_EXCL with an unpredictable name, so no planted file or symlink is
+    # followed; fchmod on the descriptor, never chmod through a path.
+    handle, temporary = tempfile.mkstemp(prefix=".portwarden-", dir=os.path.dirname(target) or ".")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            if owner is not None:
+                try:
+                    os.fchown(stream.fileno(), owner[0], owner[1])
+                except OSError:
+                    pass
+            os.fchmod(stream.fileno(), mode)
+            os.fsync(stream.fileno())
+        os.rename(temporary, target)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
+
+
+def read_bytes(target):
+    handle = os.open(target, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    with os.fdopen(handle, "rb") as stream:
+        return stream.read()
+
+
+def open_lock(directory):
+    handle = os.open(path(directory, "lock"), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    return os.fdopen(handle, "r+b")
 
 
 def settled(directory):
@@ -87,8 +114,7 @@ def settled(directory):
 
 def deadline(directory):
     try:
-        with open(path(directory, "deadline")) as handle:
-            return float(handle.read().strip())
+        return float(read_bytes(path(directory, "deadline")).decode("ascii").strip())
     except (OSError, ValueError):
         # An unreadable deadline must not keep an unconfirmed change alive.
         return 0.0
@@ -103,16 +129,11 @@ def restore_files(directory, plan, report):
                     os.unlink(target)
                     report.append({"file": target, "action": "removed"})
                 continue
-            with open(path(directory, item["saved"]), "rb") as handle:
-                data = handle.read()
+            data = read_bytes(path(directory, item["saved"]))
             parent = os.path.dirname(target)
             if parent and not os.path.isdir(parent):
                 os.makedirs(parent, 0o755)
-            write_atomic(target, data, item["mode"])
-            try:
-                os.chown(target, item["uid"], item["gid"])
-            except OSError:
-                pass
+            write_atomic(target, data, item["mode"], owner=(item["uid"], item["gid"]))
             report.append({"file": target, "action": "restored"})
         except OSError as error:
             report.append({"file": target, "action": "failed", "error": str(error)})
@@ -146,8 +167,7 @@ def run_steps(directory, plan, report):
 
 
 def fire(directory):
-    with open(path(directory, "plan.json")) as handle:
-        plan = json.load(handle)
+    plan = json.loads(read_bytes(path(directory, "plan.json")).decode("utf-8"))
     report = []
     started = time.time()
     if plan.get("restore_files", "before") == "before":
@@ -177,7 +197,7 @@ def main():
             time.sleep(min(remaining, 0.2))
     if not os.path.isdir(directory):
         return 0
-    with open(path(directory, "lock"), "a") as lock:
+    with open_lock(directory) as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if again and os.path.exists(path(directory, "result.json")) and not os.path.exists(path(directory, "disarmed")):
             return 0 if fire(directory) else 1
@@ -200,21 +220,35 @@ def _path(directory, name):
 
 
 def _write(target, data, mode=0o600) -> None:
+    """Atomic write through a mkstemp file (O_EXCL, unpredictable name), fchmod before rename."""
     if isinstance(data, str):
         data = data.encode("utf-8")
-    temporary = "%s.portwarden-%d" % (target, os.getpid())
-    with open(temporary, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.chmod(temporary, mode)
-    os.rename(temporary, target)
+    handle, temporary = tempfile.mkstemp(prefix=".portwarden-", dir=os.path.dirname(target) or ".")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fchmod(stream.fileno(), mode)
+            os.fsync(stream.fileno())
+        os.rename(temporary, target)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
+
+
+def _read_bytes(target) -> bytes:
+    """Read without following a symlink planted in place of one of our files."""
+    handle = os.open(target, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    with os.fdopen(handle, "rb") as stream:
+        return stream.read()
 
 
 def _read(target):
     try:
-        with open(target, encoding="utf-8") as handle:
-            return handle.read()
+        return _read_bytes(target).decode("utf-8")
     except (OSError, ValueError):
         return None
 
@@ -311,7 +345,7 @@ def _snapshot(directory, paths) -> list:
         try:
             with open(target, "rb") as handle:
                 data = handle.read()
-            info = os.stat(target)
+                info = os.fstat(handle.fileno())
         except FileNotFoundError:
             files.append(item)
             continue
@@ -503,7 +537,7 @@ def restart(token, timeout, base_dir=DEFAULT_DIR) -> dict:
 
 
 def _locked(directory):
-    handle = open(_path(directory, "lock"), "a")
+    handle = os.fdopen(os.open(_path(directory, "lock"), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600), "r+b")
     fcntl.flock(handle, fcntl.LOCK_EX)
     return handle
 
@@ -518,8 +552,7 @@ def _commit(directory) -> list:
                 os.unlink(item["path"])
                 written.append(item["path"])
             continue
-        with open(_path(_path(directory, "payloads"), item["payload"]), "rb") as handle:
-            data = handle.read()
+        data = _read_bytes(_path(_path(directory, "payloads"), item["payload"]))
         os.makedirs(os.path.dirname(item["path"]) or "/", 0o755, exist_ok=True)
         _write(item["path"], data, item.get("mode", 0o640))
         written.append(item["path"])

@@ -87,7 +87,10 @@ options:
     type: bool
     default: true
   state_dir:
-    description: Where the record of the last apply is kept.
+    description:
+      - Where the record of the last apply is kept.
+      - Like every path option of this module, an absolute path of letters, digits and C(. _ + @ - /) only, without
+        C(..); anything else fails the task before the host is changed (paths end up in boot scripts and units).
     type: path
     default: /var/lib/portwarden/firewall
   rollback_timeout:
@@ -260,7 +263,7 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.portwarden.hardening.plugins.module_utils._fw_base import FirewallError
+from ansible_collections.portwarden.hardening.plugins.module_utils._fw_base import FirewallError, check_paths
 from ansible_collections.portwarden.hardening.plugins.module_utils._fw_engine import (
     BACKENDS,
     DEFAULT_STATE_DIR,
@@ -307,6 +310,7 @@ def main():
     if params["rollback_timeout"] > 0 and params["state"] == "present" and not module.check_mode:
         guard = FirewallGuard(params["rollback_timeout"], params, base_dir=params["rollback_dir"], state_dir=params["state_dir"])
     try:
+        check_paths(params, ("path", "path_ipv6", "path_ipset", "state_dir", "rollback_dir"))
         backend = make_backend(params["backend"], run, which, options=params)
         result = converge(
             backend,
