@@ -1,0 +1,35 @@
+# Copyright (c) 2026, portwarden maintainers
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The fleet-wide input check the roles run once, on the controller, before any host changes.
+
+Documentation lives beside this file in fleet_problems.yml.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.portwarden.hardening.plugins.module_utils import _fleet_input
+
+# What the roles put in ``effective`` for a variable the running host does not have.
+UNSET = "__portwarden_unset__"
+
+
+def fleet_problems(hostvars, hosts, here=None, effective=None, defaults=None, settings=True):
+    """One ``"host: problem"`` line per bad allowlist entry or setting of every host in ``hosts``."""
+    if not isinstance(hostvars, Mapping):
+        raise AnsibleFilterError("fleet_problems expects hostvars as its input, got %s" % type(hostvars).__name__)
+    if isinstance(hosts, str) or not isinstance(hosts, (list, tuple)):
+        raise AnsibleFilterError("fleet_problems expects a list of host names, such as ansible_play_hosts_all")
+    seen = {name: value for name, value in dict(effective or {}).items() if not (isinstance(value, str) and value == UNSET)}
+    return _fleet_input.fleet_problems(hostvars, list(hosts), here=here, effective=seen, defaults=dict(defaults or {}),
+                                       settings=bool(settings))
+
+
+class FilterModule:
+    """portwarden.hardening fleet filters."""
+
+    def filters(self):
+        return {"fleet_problems": fleet_problems}
