@@ -429,15 +429,17 @@ def _tidy(base_dir) -> None:
             shutil.rmtree(directory, ignore_errors=True)
 
 
-def settle_earlier(scope, base_dir=DEFAULT_DIR, python=None) -> list:
+def settle_earlier(scope, base_dir=DEFAULT_DIR, python=None, check_mode=False) -> list:
     """Deal with rollbacks of ``scope`` that earlier runs armed and never confirmed.
 
     One whose watchdog still counts down means another run is in its confirmation window:
-    refuse, its snapshot is the state to go back to. One whose watchdog is gone (the host
-    rebooted, the process was killed) is an unconfirmed change: fire it now. Returns the
-    messages about what was fired.
+    refuse (RollbackError), its snapshot is the state to go back to, and nothing may be
+    applied or persisted over it. One whose watchdog is gone (the host rebooted, the
+    process was killed) is an unconfirmed change nobody will confirm any more: restore it
+    now. Returns one dict per rollback settled: ``token``, ``description``, ``action``
+    (``restored``; in check mode ``would restore`` or ``pending``), ``ok`` and ``message``.
     """
-    fired = []
+    settled = []
     for token in tokens(base_dir):
         directory = _path(base_dir, token)
         if _state(directory) != "armed":
@@ -445,17 +447,26 @@ def settle_earlier(scope, base_dir=DEFAULT_DIR, python=None) -> list:
         record = _read_json(_path(directory, "armed.json")) or {}
         if record.get("scope") != scope:
             continue
-        if watchdog_pid(directory) is not None and record.get("boot_id") == boot_id():
-            raise RollbackError(
-                "a rollback armed by an earlier run (%s, %s) is still counting down (%.0f s left); wait until it "
-                "is confirmed or has fired, then run again" % (token, record.get("description") or scope, _remaining(directory))
-            )
+        what = "%s, %s" % (token, record.get("description") or scope)
+        alive = watchdog_pid(directory) is not None and record.get("boot_id") == boot_id()
+        item = {"token": token, "description": record.get("description") or scope, "ok": None}
+        if alive:
+            message = ("a rollback armed by an earlier run (%s) is still counting down (%.0f s left); wait until it "
+                       "is confirmed or has fired, then run again" % (what, _remaining(directory)))
+            if not check_mode:
+                raise RollbackError(message)
+            settled.append(dict(item, action="pending", message=message))
+            continue
+        if check_mode:
+            settled.append(dict(item, action="would restore", message=(
+                "an unconfirmed change from an earlier run (%s) whose watchdog is gone would be rolled back now" % what)))
+            continue
         done = fire_now(token, base_dir=base_dir, python=python)
-        fired.append(
-            "an unconfirmed change from an earlier run (%s, %s) whose watchdog was gone has been rolled back now%s"
-            % (token, record.get("description") or scope, "" if (done.get("result") or {}).get("ok") else " (with errors)")
-        )
-    return fired
+        ok = bool((done.get("result") or {}).get("ok"))
+        settled.append(dict(item, action="restored", ok=ok, message=(
+            "an unconfirmed change from an earlier run (%s) whose watchdog was gone has been rolled back now%s"
+            % (what, "" if ok else " (with errors)"))))
+    return settled
 
 
 def arm(plan, timeout, base_dir=DEFAULT_DIR, python=None, use_systemd=None, startup_wait=STARTUP_WAIT, lead_time=0) -> dict:
@@ -471,7 +482,7 @@ def arm(plan, timeout, base_dir=DEFAULT_DIR, python=None, use_systemd=None, star
         use_systemd = systemd_running()
     os.makedirs(base_dir, 0o700, exist_ok=True)
     _tidy(base_dir)
-    earlier = settle_earlier(plan["scope"], base_dir=base_dir, python=python)
+    earlier = [item["message"] for item in settle_earlier(plan["scope"], base_dir=base_dir, python=python)]
 
     token = new_token()
     directory = _directory(base_dir, token)

@@ -284,3 +284,61 @@ def test_old_disarmed_rollbacks_are_tidied_by_the_next_arm(host):
     second = arm(host, timeout=30)
     assert _rollback.tokens(host["base"]) == [second["token"]]
     _rollback.disarm(second["token"], host["base"])
+
+
+def _kill_watchdog(armed):
+    os.kill(_rollback.watchdog_pid(armed["dir"]), signal.SIGKILL)
+    assert wait_for(lambda: _rollback.watchdog_pid(armed["dir"]) is None, 3)
+
+
+@pytest.mark.parametrize("check_mode, action, state, kept", [
+    (False, "restored", "fired", b"old rules"),
+    (True, "would restore", "armed", b"new rules"),
+], ids=["run", "check-mode"])
+def test_settle_earlier_restores_a_change_whose_watchdog_died(host, check_mode, action, state, kept):
+    armed = arm(host, timeout=30)
+    change_host(host)
+    _kill_watchdog(armed)
+    settled = _rollback.settle_earlier("firewall", base_dir=host["base"], python=sys.executable, check_mode=check_mode)
+    assert [(item["token"], item["action"]) for item in settled] == [(armed["token"], action)]
+    assert armed["token"] in settled[0]["message"]
+    assert settled[0]["ok"] is (True if not check_mode else None)
+    assert _rollback.status(armed["token"], host["base"])["state"] == state
+    assert host["kept"].read_bytes().startswith(kept)
+    # Settled once: the next run finds nothing left to settle.
+    if not check_mode:
+        assert _rollback.settle_earlier("firewall", base_dir=host["base"], python=sys.executable) == []
+
+
+@pytest.mark.parametrize("check_mode", [False, True], ids=["run", "check-mode"])
+def test_settle_earlier_refuses_while_a_rollback_counts_down(host, check_mode):
+    armed = arm(host, timeout=30)
+    if check_mode:
+        settled = _rollback.settle_earlier("firewall", base_dir=host["base"], check_mode=True)
+        assert [item["action"] for item in settled] == ["pending"]
+    else:
+        with pytest.raises(RollbackError, match="still counting down"):
+            _rollback.settle_earlier("firewall", base_dir=host["base"])
+    assert _rollback.status(armed["token"], host["base"])["state"] == "armed"
+    _rollback.disarm(armed["token"], host["base"])
+    assert _rollback.settle_earlier("firewall", base_dir=host["base"]) == []
+
+
+def test_writes_never_follow_a_planted_symlink(host, tmp_path):
+    armed = arm(host, timeout=30)
+    victim = tmp_path / "victim"
+    victim.write_text("untouched\n")
+    # The old predictable temporary name, and the lock, planted as symlinks.
+    os.symlink(str(victim), os.path.join(armed["dir"], "deadline.portwarden-%d" % os.getpid()))
+    lock = os.path.join(armed["dir"], "lock")
+    if os.path.lexists(lock):
+        os.unlink(lock)
+    os.symlink(str(victim), lock)
+    _rollback._write(os.path.join(armed["dir"], "deadline"), "1\n")
+    assert victim.read_text() == "untouched\n"
+    assert os.stat(os.path.join(armed["dir"], "deadline")).st_mode & 0o777 == 0o600
+    with pytest.raises(OSError):
+        _rollback.restart(armed["token"], 30, base_dir=host["base"])
+    os.unlink(lock)
+    _rollback.disarm(armed["token"], host["base"])
+    assert victim.read_text() == "untouched\n"
