@@ -39,7 +39,7 @@ from ansible_collections.portwarden.hardening.plugins.module_utils._fw_base impo
 )
 from ansible_collections.portwarden.hardening.plugins.module_utils._fw_iptables import CHAIN, parse_sets, swap_script
 from ansible_collections.portwarden.hardening.plugins.module_utils._fw_nftables import REPLACE_HEADER
-from ansible_collections.portwarden.hardening.plugins.module_utils._fw_ufw import UFW_CONF, UFW_DEFAULTS, parse_content, render_rule
+from ansible_collections.portwarden.hardening.plugins.module_utils._fw_ufw import parse_content, render_rule
 from ansible_collections.portwarden.hardening.plugins.module_utils._management import current_session
 
 # Extra time the first countdown gives the apply itself. None: the countdown is restarted
@@ -47,8 +47,6 @@ from ansible_collections.portwarden.hardening.plugins.module_utils._management i
 # adds and deletes rule by rule) never runs out of time while it makes progress, and an
 # apply whose module dies is restored rollback_timeout after its last command started.
 APPLY_LEAD_TIME = 0
-UFW_FILES = ("/etc/ufw/user.rules", "/etc/ufw/user6.rules", UFW_CONF, UFW_DEFAULTS)
-FIREWALLD_CONF = "/etc/firewalld/firewalld.conf"
 # Deleting a rule or chain that is not there is fine during a restore.
 MISSING_OK = [0, 1, 2]
 
@@ -107,12 +105,12 @@ def _ufw(backend, previous, desired) -> dict:
               for rule in sorted(new["rules"] - old["rules"], key=str)]
     if old["enabled"] == "no":
         steps.append({"argv": [ufw, "disable"]})
-    return {"files": list(UFW_FILES), "payloads": {}, "steps": steps, "restore_files": "after"}
+    return {"files": backend.boot_files(), "payloads": {}, "steps": steps, "restore_files": "after"}
 
 
 def _firewalld(backend, previous, desired) -> dict:
     steps = [{"argv": [backend._cmd(), "--reload"]}] if backend.running() else []
-    return {"files": [backend.paths["content"], FIREWALLD_CONF], "payloads": {}, "steps": steps}
+    return {"files": backend.boot_files(), "payloads": {}, "steps": steps}
 
 
 PLANS = {"nftables": _nftables, "iptables": _iptables, "ufw": _ufw, "firewalld": _firewalld}
@@ -192,6 +190,14 @@ class FirewallGuard:
             )
         self.armed["state"] = info["state"]
         return self.armed
+
+    def hold_boot_files(self, backend) -> list:
+        """ufw and firewalld wrote their boot configuration as they applied: keep the
+        change's version for the confirmation and put the previous one back now."""
+        try:
+            return _rollback.hold(self.armed["token"], backend.boot_files(), base_dir=self.base_dir)
+        except (_rollback.RollbackError, OSError) as error:
+            raise FirewallError("holding back %s's boot configuration until the confirmation failed: %s" % (backend.name, error)) from None
 
     def abort(self) -> dict:
         self.applying = False

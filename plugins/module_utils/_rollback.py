@@ -166,16 +166,49 @@ def run_steps(directory, plan, report):
                 stdin.close()
 
 
+def put_back_held(directory, plan, report):
+    # Files the change wrote and that were put back to the snapshot until it is confirmed
+    # (hold()): steps written for the changed state find it again before they run.
+    for item in plan.get("held", []):
+        try:
+            if item["payload"] is None:
+                if os.path.lexists(item["path"]):
+                    os.unlink(item["path"])
+            else:
+                write_atomic(item["path"], read_bytes(path(path(directory, "payloads"), item["payload"])), item["mode"])
+        except OSError as error:
+            report.append({"file": item["path"], "action": "failed", "error": "putting the changed file back: %s" % error})
+
+
+def rebooted(directory):
+    # The host restarted since the rollback was armed: what runs now was loaded at boot from
+    # the boot files, which held the snapshot (commit files and held files are written only
+    # at the confirmation).
+    try:
+        armed_boot = json.loads(read_bytes(path(directory, "armed.json")).decode("utf-8")).get("boot_id")
+        with open("/proc/sys/kernel/random/boot_id") as handle:
+            return bool(armed_boot) and handle.read().strip() != armed_boot
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
 def fire(directory):
     plan = json.loads(read_bytes(path(directory, "plan.json")).decode("utf-8"))
     report = []
     started = time.time()
-    if plan.get("restore_files", "before") == "before":
+    if rebooted(directory):
+        # Only the files: the running firewall was booted from the snapshot already, and
+        # steps written for the changed state (ufw's) would add its rules twice.
         restore_files(directory, plan, report)
+        report.append({"note": "the host restarted before the change was confirmed and booted the previous "
+                               "configuration; the files were restored, the running firewall left as booted"})
+    elif plan.get("restore_files", "before") == "after":
+        put_back_held(directory, plan, report)
         run_steps(directory, plan, report)
+        restore_files(directory, plan, report)
     else:
-        run_steps(directory, plan, report)
         restore_files(directory, plan, report)
+        run_steps(directory, plan, report)
     ok = all(item.get("ok", item.get("action") != "failed") for item in report)
     result = {"ok": ok, "fired_at": started, "seconds": round(time.time() - started, 3), "report": report}
     write_atomic(path(directory, "result.json"), (json.dumps(result, indent=1, sort_keys=True) + "\n").encode())
@@ -545,6 +578,62 @@ def restart(token, timeout, base_dir=DEFAULT_DIR) -> dict:
     finally:
         lock.close()
     return status(token, base_dir)
+
+
+def hold(token, paths, base_dir=DEFAULT_DIR) -> list:
+    """Keep what the change wrote to ``paths`` until it is confirmed; put the snapshot back now.
+
+    For tools that write their own boot configuration as they apply (ufw, firewalld): the
+    running firewall keeps the change, the files go back to the snapshot taken at arm time,
+    and the change's version of each file becomes a commit file, written by disarm(). A
+    reboot before the confirmation boots the previous configuration. When the rollback
+    fires, the held files are put back first for steps that expect the changed state
+    (``restore_files: after``), then the snapshot is restored as usual. Returns the paths
+    whose content was held (those the change had modified).
+    """
+    directory = _directory(base_dir, token)
+    lock = _locked(directory)
+    try:
+        if _state(directory) != "armed":
+            raise RollbackError("rollback %s is no longer armed" % token)
+        plan = json.loads(_read_bytes(_path(directory, "plan.json")).decode("utf-8"))
+        snapshot = {item["path"]: item for item in plan["files"]}
+        held = []
+        for number, target in enumerate(sorted(paths)):
+            if target not in snapshot:
+                raise RollbackError("%s was not snapshotted when the rollback was armed" % target)
+            saved = snapshot[target]
+            try:
+                with open(target, "rb") as handle:
+                    data = handle.read()
+                    mode = os.fstat(handle.fileno()).st_mode & 0o7777
+            except FileNotFoundError:
+                data, mode = None, saved["mode"]
+            before = _read_bytes(_path(directory, saved["saved"])) if saved["saved"] else None
+            if data == before:
+                continue
+            name = None
+            if data is not None:
+                name = "held-%03d" % number
+                _write(_path(_path(directory, "payloads"), name), data)
+            plan.setdefault("held", []).append({"path": target, "payload": name, "mode": mode})
+            plan.setdefault("commit", []).append({"path": target, "payload": name, "mode": mode})
+            held.append(target)
+        _write(_path(directory, "plan.json"), json.dumps(plan, indent=1, sort_keys=True) + "\n")
+        for target in held:
+            saved = snapshot[target]
+            if saved["saved"] is None:
+                if os.path.lexists(target):
+                    os.unlink(target)
+            else:
+                _write(target, _read_bytes(_path(directory, saved["saved"])), saved["mode"])
+                try:
+                    os.chown(target, saved["uid"], saved["gid"])
+                except OSError:
+                    pass
+    finally:
+        lock.close()
+    return held
 
 
 def _locked(directory):
