@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The fleet-wide input check the roles run once, on the controller, before any host changes.
 
-Documentation lives beside this file in fleet_problems.yml.
+Documentation lives beside this file in fleet_problems.yml and allowlist_doubts.yml.
 """
 
 from __future__ import annotations
@@ -10,8 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
+from ansible.utils.display import Display
 
 from ansible_collections.portwarden.hardening.plugins.module_utils import _fleet_input
+from ansible_collections.portwarden.hardening.plugins.module_utils._allowlist import AllowlistError, parse_allowlist
+from ansible_collections.portwarden.hardening.plugins.module_utils._allowlist_doubts import doubts
 
 # What the roles put in ``effective`` for a variable the running host does not have.
 UNSET = "__portwarden_unset__"
@@ -28,8 +31,22 @@ def fleet_problems(hostvars, hosts, here=None, effective=None, defaults=None, se
                                        settings=bool(settings))
 
 
+def allowlist_doubts(entries, var_name="portwarden_allowlist", warn=True):
+    """Duplicate and overlapping entries of a valid allowlist; each one also a warning when ``warn``."""
+    try:
+        normalised = parse_allowlist(entries, var_name=var_name)
+    except AllowlistError as error:
+        raise AnsibleFilterError(str(error)) from None
+    messages = doubts(normalised, var_name=var_name)
+    if warn:
+        display = Display()
+        for message in messages:
+            display.warning(message)
+    return messages
+
+
 class FilterModule:
     """portwarden.hardening fleet filters."""
 
     def filters(self):
-        return {"fleet_problems": fleet_problems}
+        return {"allowlist_doubts": allowlist_doubts, "fleet_problems": fleet_problems}
