@@ -60,7 +60,7 @@ def test_fleet_problems_name_every_host_and_entry(hostvars, effective, expected)
     here = next(iter(hostvars))
     seen = dict({name: UNSET for name in NAMES}, portwarden_allowlist=hostvars[here].get("portwarden_allowlist", UNSET))
     seen.update({name: DEFAULTS[name] for name in NAMES if name in DEFAULTS})
-    seen.update({name: value for name, value in hostvars[here].items()})
+    seen.update(hostvars[here])
     seen.update(effective)
     lines = fleet_problems(hostvars, list(hostvars), here=here, effective=seen, defaults=DEFAULTS)
     assert len(lines) == len(expected), lines

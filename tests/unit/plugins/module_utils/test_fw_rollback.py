@@ -267,7 +267,7 @@ def test_keepalive_restarts_the_countdown_only_while_the_apply_runs(guarded):
     armed = guard.arm(backend, {"present": True, "content": "old\n"}, {"content": "new\n"}, "old\n")
     backend.live.write_text("new\n")
     # An apply that runs commands for longer than the timeout, keeping the countdown alive.
-    for _ in range(6):
+    for _step in range(6):
         time.sleep(0.3)
         guard.keepalive()
         assert _rollback.status(armed["token"], guard.base_dir)["state"] == "armed"
