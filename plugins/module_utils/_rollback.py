@@ -186,10 +186,21 @@ def rebooted(directory):
     # at the confirmation).
     try:
         armed_boot = json.loads(read_bytes(path(directory, "armed.json")).decode("utf-8")).get("boot_id")
-        with open("/proc/sys/kernel/random/boot_id") as handle:
-            return bool(armed_boot) and handle.read().strip() != armed_boot
+        return bool(armed_boot) and boot_id() != armed_boot
     except (OSError, ValueError, AttributeError):
         return False
+
+
+def boot_id():
+    # Same as boot_id() in _rollback.py: the kernel's boot id and when PID 1 started.
+    try:
+        with open("/proc/sys/kernel/random/boot_id") as handle:
+            kernel = handle.read().strip()
+        with open("/proc/1/stat") as handle:
+            started = handle.read().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return ""
+    return "%s/%s" % (kernel, started)
 
 
 def fire(directory):
@@ -301,7 +312,17 @@ def _which(name):
 
 
 def boot_id(proc="/proc") -> str:
-    return (_read(proc + "/sys/kernel/random/boot_id") or "").strip()
+    """Which boot this is: the kernel's boot id and the start time of PID 1.
+
+    A container restart keeps the kernel (and its boot id) but starts a new PID 1, and
+    either one changing means everything running was started again from the boot files.
+    """
+    kernel = (_read(proc + "/sys/kernel/random/boot_id") or "").strip()
+    try:
+        started = (_read(proc + "/1/stat") or "").rsplit(")", 1)[1].split()[19]
+    except IndexError:
+        return ""
+    return "%s/%s" % (kernel, started)
 
 
 def systemd_running(root="/") -> bool:
