@@ -82,5 +82,7 @@ def fleet_problems(hostvars: Mapping, hosts, here=None, effective=None, defaults
     messages = []
     for host in hosts:
         host_vars = hostvars[host] if host in hostvars else {}
-        messages.extend("%s: %s" % (host, problem) for problem in host_problems(host_vars, here_vars, effective, defaults, settings))
+        # One line each: the messages are joined into one line for the user.
+        messages.extend("%s: %s" % (host, " ".join(problem.split()))
+                        for problem in host_problems(host_vars, here_vars, effective, defaults, settings))
     return messages
