@@ -196,6 +196,17 @@ def parse_proto(value) -> str:
     return proto
 
 
+_MAPPED = ipaddress.ip_network("::ffff:0:0/96")
+
+
+def _ipv4_mapped(network):
+    """The IPv4 network an IPv4-mapped IPv6 one (``::ffff:10.0.0.1``) stands for, or None."""
+    if network.version != 6 or not network.subnet_of(_MAPPED):
+        return None
+    ipv4 = ipaddress.ip_network("%s/%d" % (ipaddress.IPv4Address(int(network.network_address) & 0xFFFFFFFF), network.prefixlen - 96))
+    return str(ipv4.network_address) if ipv4.num_addresses == 1 else str(ipv4)
+
+
 def _parse_sources(value):
     if value is None:
         return None
@@ -217,6 +228,13 @@ def _parse_sources(value):
             network = ipaddress.ip_network(text, strict=False)
         except ValueError:
             raise FieldProblem(field, "%s is not an IPv4 or IPv6 address or CIDR network" % show_value(item)) from None
+        mapped = _ipv4_mapped(network)
+        if mapped is not None:
+            raise FieldProblem(
+                field,
+                "%s is an IPv4-mapped IPv6 %s: a client at that address reaches the host over IPv4, so the firewall "
+                "would never match it; write \"%s\" instead" % (show_value(item), "address" if network.num_addresses == 1 else "network", mapped),
+            )
         networks[network.version].append(network)
     return {
         "ipv4": [str(n) for n in ipaddress.collapse_addresses(networks[4])],

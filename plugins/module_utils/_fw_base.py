@@ -16,7 +16,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tempfile
+
+# Paths end up in generated shell scripts and systemd units (boot loaders, ExecStart=):
+# absolute, only characters no shell or unit parser treats specially, no ".." component.
+SAFE_PATH = re.compile(r"^/[A-Za-z0-9._+@/-]*$")
+SAFE_PATH_HINT = "an absolute path of letters, digits and . _ + @ - / only, without '..'"
 
 
 class FirewallError(Exception):
@@ -35,6 +41,22 @@ def sha256(text) -> str:
 def ensure_newline(text) -> str:
     text = text or ""
     return text if not text or text.endswith("\n") else text + "\n"
+
+
+def path_problem(value, name):
+    """Why ``value`` is not a safe path for option ``name``, or None when it is."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not SAFE_PATH.match(value) or ".." in value.split("/") or "//" in value:
+        return "%s must be %s, got %r" % (name, SAFE_PATH_HINT, value)
+    return None
+
+
+def check_paths(options, names) -> None:
+    """Raise FirewallError naming every unsafe path option in ``names``."""
+    problems = [problem for problem in (path_problem(options.get(name), name) for name in names) if problem]
+    if problems:
+        raise FirewallError("; ".join(problems) + "; nothing was changed")
 
 
 def required_content(content, backend, what) -> str:
@@ -63,11 +85,12 @@ def write_atomic(path, text, mode=0o640) -> None:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
             stream.flush()
+            # On the descriptor: a chmod by name would follow a symlink swapped in meanwhile.
+            os.fchmod(stream.fileno(), mode)
             os.fsync(stream.fileno())
-        os.chmod(temporary, mode)
         os.rename(temporary, path)
     except BaseException:
-        if os.path.exists(temporary):
+        if os.path.lexists(temporary):
             os.unlink(temporary)
         raise
 

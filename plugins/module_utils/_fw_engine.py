@@ -23,7 +23,9 @@ rollback to the snapshot is armed right before the apply and its countdown resta
 after it; an apply that fails half-way is rolled back at once; and the boot files are not
 written here but handed to the guard, which writes them when the change is confirmed
 (``persist_pending``), so a host that reboots before the confirmation loads the previous
-ruleset.
+ruleset. Backends whose tools write their own boot configuration as they apply (ufw,
+firewalld: ``persists_on_apply``) have it held back: right after the apply the previous
+files are put back and the new ones wait for the confirmation in the same way.
 
 Parts are keyed by the module option that carries them (``content``, ``content_ipv6``,
 ``content_ipset``), so ``previous`` can be passed back to the module unchanged.
@@ -173,9 +175,12 @@ def converge(backend, state="present", contents=None, persist=True, check_mode=F
                 backend, previous, desired, current, commit=_boot_files(backend, desired, state_dir) if persist_change else None
             )
             result["warnings"].extend(result["rollback"].get("notes", []))
+            held = []
             try:
                 backend.apply(desired, current)
                 store.save(desired, backend.current())
+                if backend.persists_on_apply:
+                    held = guard.hold_boot_files(backend)
             except (FirewallError, OSError) as error:
                 restored = guard.abort()
                 raise FirewallError(
@@ -185,7 +190,7 @@ def converge(backend, state="present", contents=None, persist=True, check_mode=F
                     output=getattr(error, "output", None),
                 ) from None
             result["rollback"] = guard.applied()
-            result["persist_pending"] = persist_change
+            result["persist_pending"] = persist_change or bool(held)
             persist_change = False
         elif not matches:
             backend.apply(desired, current)

@@ -333,6 +333,11 @@ class FirewalldBackend:
         if self.make_default and self._default_zone(True) != self.zone:
             run_checked(self.run, [self._cmd(), "--set-default-zone=%s" % self.zone], "making %s the default zone" % self.zone)
 
+    def boot_files(self) -> list:
+        """The files firewalld writes as it applies and loads at start: the permanent zone
+        and firewalld.conf (the default zone)."""
+        return [self.paths["content"], os.path.join(CONFIG_DIR, "firewalld.conf")]
+
     def remove(self) -> None:
         running = self.running()
         if self._default_zone(running) == self.zone:

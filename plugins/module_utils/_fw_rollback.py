@@ -39,14 +39,14 @@ from ansible_collections.portwarden.hardening.plugins.module_utils._fw_base impo
 )
 from ansible_collections.portwarden.hardening.plugins.module_utils._fw_iptables import CHAIN, parse_sets, swap_script
 from ansible_collections.portwarden.hardening.plugins.module_utils._fw_nftables import REPLACE_HEADER
-from ansible_collections.portwarden.hardening.plugins.module_utils._fw_ufw import UFW_CONF, UFW_DEFAULTS, parse_content, render_rule
+from ansible_collections.portwarden.hardening.plugins.module_utils._fw_ufw import parse_content, render_rule
 from ansible_collections.portwarden.hardening.plugins.module_utils._management import current_session
 
-# How long the first countdown waits for the apply itself (ufw adds and deletes rule by
-# rule, seconds each); the countdown starts again, at rollback_timeout, once it is in.
-APPLY_LEAD_TIME = 120
-UFW_FILES = ("/etc/ufw/user.rules", "/etc/ufw/user6.rules", UFW_CONF, UFW_DEFAULTS)
-FIREWALLD_CONF = "/etc/firewalld/firewalld.conf"
+# Extra time the first countdown gives the apply itself. None: the countdown is restarted
+# before every command the apply runs (FirewallGuard.keepalive), so a slow backend (ufw
+# adds and deletes rule by rule) never runs out of time while it makes progress, and an
+# apply whose module dies is restored rollback_timeout after its last command started.
+APPLY_LEAD_TIME = 0
 # Deleting a rule or chain that is not there is fine during a restore.
 MISSING_OK = [0, 1, 2]
 
@@ -105,12 +105,12 @@ def _ufw(backend, previous, desired) -> dict:
               for rule in sorted(new["rules"] - old["rules"], key=str)]
     if old["enabled"] == "no":
         steps.append({"argv": [ufw, "disable"]})
-    return {"files": list(UFW_FILES), "payloads": {}, "steps": steps, "restore_files": "after"}
+    return {"files": backend.boot_files(), "payloads": {}, "steps": steps, "restore_files": "after"}
 
 
 def _firewalld(backend, previous, desired) -> dict:
     steps = [{"argv": [backend._cmd(), "--reload"]}] if backend.running() else []
-    return {"files": [backend.paths["content"], FIREWALLD_CONF], "payloads": {}, "steps": steps}
+    return {"files": backend.boot_files(), "payloads": {}, "steps": steps}
 
 
 PLANS = {"nftables": _nftables, "iptables": _iptables, "ufw": _ufw, "firewalld": _firewalld}
@@ -128,10 +128,12 @@ def restore_plan(backend, previous, desired, state_dir) -> dict:
 class FirewallGuard:
     """Arms a rollback right before the engine applies, and keeps its countdown honest.
 
-    ``arm()`` runs after the snapshot and before the apply; ``applied()`` starts the
-    countdown again once the apply is done (ufw can take seconds), so the whole
+    ``arm()`` runs after the snapshot and before the apply; ``keepalive()`` (called before
+    every command the module runs) starts the countdown again while the apply makes
+    progress; ``applied()`` starts it again once the apply is done, so the whole
     confirmation window is left for the controller; ``abort()`` restores at once when the
-    apply failed half-way.
+    apply failed half-way. A module that dies mid-apply stops calling ``keepalive()``: the
+    host restores ``timeout`` seconds after the last command started.
     """
 
     def __init__(self, timeout, options, base_dir=_rollback.DEFAULT_DIR, state_dir=None, python=None, use_systemd=None):
@@ -142,6 +144,7 @@ class FirewallGuard:
         self.python = python
         self.use_systemd = use_systemd
         self.armed = None
+        self.applying = False
 
     def arm(self, backend, previous, desired, current, commit=None) -> dict:
         """``commit``: {path: text or None} - boot files written only once the change is confirmed."""
@@ -166,9 +169,16 @@ class FirewallGuard:
         except (_rollback.RollbackError, OSError) as error:
             raise FirewallError("arming the rollback failed, so nothing was applied: %s" % error) from None
         self.armed = dict(armed, session=session, backend=backend.name)
+        self.applying = True
         return self.armed
 
+    def keepalive(self) -> None:
+        """The apply makes progress: start the countdown again (only between arm and applied)."""
+        if self.applying:
+            _rollback.restart(self.armed["token"], self.timeout, base_dir=self.base_dir)
+
     def applied(self) -> dict:
+        self.applying = False
         info = _rollback.restart(self.armed["token"], self.timeout, base_dir=self.base_dir)
         if info["state"] != "armed":
             # It fired while the apply was still running, which may have put parts of the
@@ -181,8 +191,35 @@ class FirewallGuard:
         self.armed["state"] = info["state"]
         return self.armed
 
+    def hold_boot_files(self, backend) -> list:
+        """ufw and firewalld wrote their boot configuration as they applied: keep the
+        change's version for the confirmation and put the previous one back now."""
+        try:
+            return _rollback.hold(self.armed["token"], backend.boot_files(), base_dir=self.base_dir)
+        except (_rollback.RollbackError, OSError) as error:
+            raise FirewallError("holding back %s's boot configuration until the confirmation failed: %s" % (backend.name, error)) from None
+
     def abort(self) -> dict:
+        self.applying = False
         return _rollback.fire_now(self.armed["token"], base_dir=self.base_dir, python=self.python)
+
+
+def settle_earlier(base_dir, make_backend, run, which, check_mode=False, python=None) -> list:
+    """Before anything else: restore every earlier unconfirmed firewall change (see
+    ``_rollback.settle_earlier``) and check that the live ruleset is its snapshot again.
+
+    Raises FirewallError while an earlier rollback still counts down: nothing may be applied
+    or written to the boot files over a change that is not confirmed yet.
+    """
+    try:
+        settled = _rollback.settle_earlier("firewall", base_dir=base_dir, python=python, check_mode=check_mode)
+    except (_rollback.RollbackError, OSError) as error:
+        raise FirewallError("%s; nothing was changed" % error) from None
+    for item in settled:
+        if item["action"] == "restored":
+            info = verify(_rollback.status(item["token"], base_dir), make_backend, run, which)
+            item.update(restored=info.get("restored"), restored_detail=info.get("restored_detail"))
+    return settled
 
 
 def verify(info, make_backend, run, which) -> dict:

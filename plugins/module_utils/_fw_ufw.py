@@ -21,6 +21,9 @@ The rendered content is a small list of ufw commands (without the leading ``ufw`
   nothing is closed before its replacement is open. ufw has no transaction for a set of
   rules; each command updates the running firewall by itself.
 * persistence: ufw's own (``/etc/ufw/user*.rules``, ``ENABLED=yes``, ``ufw.service``).
+  ufw writes them as it applies; a commit-confirmed apply puts the previous ones back
+  until the change is confirmed (``boot_files()``), so a reboot in between boots the
+  previous rules.
 """
 
 from __future__ import annotations
@@ -41,6 +44,9 @@ from ansible_collections.portwarden.hardening.plugins.module_utils._fw_base impo
 TAG = "portwarden"
 UFW_CONF = "/etc/ufw/ufw.conf"
 UFW_DEFAULTS = "/etc/default/ufw"
+# What ufw loads at boot (rules, whether it is enabled, the defaults): the files a
+# commit-confirmed apply holds back until the change is confirmed.
+BOOT_FILES = ("/etc/ufw/user.rules", "/etc/ufw/user6.rules", UFW_CONF, UFW_DEFAULTS)
 POLICIES = {"DROP": "deny", "REJECT": "reject", "ACCEPT": "allow"}
 LOG_LEVELS = ("off", "on", "low", "medium", "high", "full")
 # ufw hands a port list to iptables' multiport: at most 15 ports, a range counting as two.
@@ -219,6 +225,11 @@ class UfwBackend:
             run_checked(self.run, [self.ufw, "--force", "enable"], "enabling ufw")
         elif wanted["enabled"] == "no" and state["enabled"] == "yes":
             run_checked(self.run, [self.ufw, "disable"], "disabling ufw")
+
+    @staticmethod
+    def boot_files() -> list:
+        """The files ufw writes as it applies and loads at boot."""
+        return list(BOOT_FILES)
 
     def remove(self) -> None:
         _state, ours = self._live()

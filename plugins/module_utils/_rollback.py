@@ -44,6 +44,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 DEFAULT_DIR = "/var/lib/portwarden/rollback"
@@ -60,6 +61,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 
 SAFE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -69,14 +71,39 @@ def path(directory, name):
     return os.path.join(directory, name)
 
 
-def write_atomic(target, data, mode=0o600):
-    temporary = "%s.portwarden-%d" % (target, os.getpid())
-    with open(temporary, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.chmod(temporary, mode)
-    os.rename(temporary, target)
+def write_atomic(target, data, mode=0o600, owner=None):
+    # mkstemp: O_CREAT|O_EXCL with an unpredictable name, so no planted file or symlink is
+    # followed; fchmod on the descriptor, never chmod through a path.
+    handle, temporary = tempfile.mkstemp(prefix=".portwarden-", dir=os.path.dirname(target) or ".")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            if owner is not None:
+                try:
+                    os.fchown(stream.fileno(), owner[0], owner[1])
+                except OSError:
+                    pass
+            os.fchmod(stream.fileno(), mode)
+            os.fsync(stream.fileno())
+        os.rename(temporary, target)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
+
+
+def read_bytes(target):
+    handle = os.open(target, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    with os.fdopen(handle, "rb") as stream:
+        return stream.read()
+
+
+def open_lock(directory):
+    handle = os.open(path(directory, "lock"), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    return os.fdopen(handle, "r+b")
 
 
 def settled(directory):
@@ -87,8 +114,7 @@ def settled(directory):
 
 def deadline(directory):
     try:
-        with open(path(directory, "deadline")) as handle:
-            return float(handle.read().strip())
+        return float(read_bytes(path(directory, "deadline")).decode("ascii").strip())
     except (OSError, ValueError):
         # An unreadable deadline must not keep an unconfirmed change alive.
         return 0.0
@@ -103,16 +129,11 @@ def restore_files(directory, plan, report):
                     os.unlink(target)
                     report.append({"file": target, "action": "removed"})
                 continue
-            with open(path(directory, item["saved"]), "rb") as handle:
-                data = handle.read()
+            data = read_bytes(path(directory, item["saved"]))
             parent = os.path.dirname(target)
             if parent and not os.path.isdir(parent):
                 os.makedirs(parent, 0o755)
-            write_atomic(target, data, item["mode"])
-            try:
-                os.chown(target, item["uid"], item["gid"])
-            except OSError:
-                pass
+            write_atomic(target, data, item["mode"], owner=(item["uid"], item["gid"]))
             report.append({"file": target, "action": "restored"})
         except OSError as error:
             report.append({"file": target, "action": "failed", "error": str(error)})
@@ -145,17 +166,60 @@ def run_steps(directory, plan, report):
                 stdin.close()
 
 
+def put_back_held(directory, plan, report):
+    # Files the change wrote and that were put back to the snapshot until it is confirmed
+    # (hold()): steps written for the changed state find it again before they run.
+    for item in plan.get("held", []):
+        try:
+            if item["payload"] is None:
+                if os.path.lexists(item["path"]):
+                    os.unlink(item["path"])
+            else:
+                write_atomic(item["path"], read_bytes(path(path(directory, "payloads"), item["payload"])), item["mode"])
+        except OSError as error:
+            report.append({"file": item["path"], "action": "failed", "error": "putting the changed file back: %s" % error})
+
+
+def rebooted(directory):
+    # The host restarted since the rollback was armed: what runs now was loaded at boot from
+    # the boot files, which held the snapshot (commit files and held files are written only
+    # at the confirmation).
+    try:
+        armed_boot = json.loads(read_bytes(path(directory, "armed.json")).decode("utf-8")).get("boot_id")
+        return bool(armed_boot) and boot_id() != armed_boot
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def boot_id():
+    # Same as boot_id() in _rollback.py: the kernel's boot id and when PID 1 started.
+    try:
+        with open("/proc/sys/kernel/random/boot_id") as handle:
+            kernel = handle.read().strip()
+        with open("/proc/1/stat") as handle:
+            started = handle.read().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return ""
+    return "%s/%s" % (kernel, started)
+
+
 def fire(directory):
-    with open(path(directory, "plan.json")) as handle:
-        plan = json.load(handle)
+    plan = json.loads(read_bytes(path(directory, "plan.json")).decode("utf-8"))
     report = []
     started = time.time()
-    if plan.get("restore_files", "before") == "before":
+    if rebooted(directory):
+        # Only the files: the running firewall was booted from the snapshot already, and
+        # steps written for the changed state (ufw's) would add its rules twice.
         restore_files(directory, plan, report)
+        report.append({"note": "the host restarted before the change was confirmed and booted the previous "
+                               "configuration; the files were restored, the running firewall left as booted"})
+    elif plan.get("restore_files", "before") == "after":
+        put_back_held(directory, plan, report)
         run_steps(directory, plan, report)
+        restore_files(directory, plan, report)
     else:
-        run_steps(directory, plan, report)
         restore_files(directory, plan, report)
+        run_steps(directory, plan, report)
     ok = all(item.get("ok", item.get("action") != "failed") for item in report)
     result = {"ok": ok, "fired_at": started, "seconds": round(time.time() - started, 3), "report": report}
     write_atomic(path(directory, "result.json"), (json.dumps(result, indent=1, sort_keys=True) + "\n").encode())
@@ -177,7 +241,7 @@ def main():
             time.sleep(min(remaining, 0.2))
     if not os.path.isdir(directory):
         return 0
-    with open(path(directory, "lock"), "a") as lock:
+    with open_lock(directory) as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if again and os.path.exists(path(directory, "result.json")) and not os.path.exists(path(directory, "disarmed")):
             return 0 if fire(directory) else 1
@@ -200,21 +264,35 @@ def _path(directory, name):
 
 
 def _write(target, data, mode=0o600) -> None:
+    """Atomic write through a mkstemp file (O_EXCL, unpredictable name), fchmod before rename."""
     if isinstance(data, str):
         data = data.encode("utf-8")
-    temporary = "%s.portwarden-%d" % (target, os.getpid())
-    with open(temporary, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.chmod(temporary, mode)
-    os.rename(temporary, target)
+    handle, temporary = tempfile.mkstemp(prefix=".portwarden-", dir=os.path.dirname(target) or ".")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fchmod(stream.fileno(), mode)
+            os.fsync(stream.fileno())
+        os.rename(temporary, target)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
+
+
+def _read_bytes(target) -> bytes:
+    """Read without following a symlink planted in place of one of our files."""
+    handle = os.open(target, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    with os.fdopen(handle, "rb") as stream:
+        return stream.read()
 
 
 def _read(target):
     try:
-        with open(target, encoding="utf-8") as handle:
-            return handle.read()
+        return _read_bytes(target).decode("utf-8")
     except (OSError, ValueError):
         return None
 
@@ -234,7 +312,17 @@ def _which(name):
 
 
 def boot_id(proc="/proc") -> str:
-    return (_read(proc + "/sys/kernel/random/boot_id") or "").strip()
+    """Which boot this is: the kernel's boot id and the start time of PID 1.
+
+    A container restart keeps the kernel (and its boot id) but starts a new PID 1, and
+    either one changing means everything running was started again from the boot files.
+    """
+    kernel = (_read(proc + "/sys/kernel/random/boot_id") or "").strip()
+    try:
+        started = (_read(proc + "/1/stat") or "").rsplit(")", 1)[1].split()[19]
+    except IndexError:
+        return ""
+    return "%s/%s" % (kernel, started)
 
 
 def systemd_running(root="/") -> bool:
@@ -311,7 +399,7 @@ def _snapshot(directory, paths) -> list:
         try:
             with open(target, "rb") as handle:
                 data = handle.read()
-            info = os.stat(target)
+                info = os.fstat(handle.fileno())
         except FileNotFoundError:
             files.append(item)
             continue
@@ -395,15 +483,17 @@ def _tidy(base_dir) -> None:
             shutil.rmtree(directory, ignore_errors=True)
 
 
-def settle_earlier(scope, base_dir=DEFAULT_DIR, python=None) -> list:
+def settle_earlier(scope, base_dir=DEFAULT_DIR, python=None, check_mode=False) -> list:
     """Deal with rollbacks of ``scope`` that earlier runs armed and never confirmed.
 
     One whose watchdog still counts down means another run is in its confirmation window:
-    refuse, its snapshot is the state to go back to. One whose watchdog is gone (the host
-    rebooted, the process was killed) is an unconfirmed change: fire it now. Returns the
-    messages about what was fired.
+    refuse (RollbackError), its snapshot is the state to go back to, and nothing may be
+    applied or persisted over it. One whose watchdog is gone (the host rebooted, the
+    process was killed) is an unconfirmed change nobody will confirm any more: restore it
+    now. Returns one dict per rollback settled: ``token``, ``description``, ``action``
+    (``restored``; in check mode ``would restore`` or ``pending``), ``ok`` and ``message``.
     """
-    fired = []
+    settled = []
     for token in tokens(base_dir):
         directory = _path(base_dir, token)
         if _state(directory) != "armed":
@@ -411,17 +501,26 @@ def settle_earlier(scope, base_dir=DEFAULT_DIR, python=None) -> list:
         record = _read_json(_path(directory, "armed.json")) or {}
         if record.get("scope") != scope:
             continue
-        if watchdog_pid(directory) is not None and record.get("boot_id") == boot_id():
-            raise RollbackError(
-                "a rollback armed by an earlier run (%s, %s) is still counting down (%.0f s left); wait until it "
-                "is confirmed or has fired, then run again" % (token, record.get("description") or scope, _remaining(directory))
-            )
+        what = "%s, %s" % (token, record.get("description") or scope)
+        alive = watchdog_pid(directory) is not None and record.get("boot_id") == boot_id()
+        item = {"token": token, "description": record.get("description") or scope, "ok": None}
+        if alive:
+            message = ("a rollback armed by an earlier run (%s) is still counting down (%.0f s left); wait until it "
+                       "is confirmed or has fired, then run again" % (what, _remaining(directory)))
+            if not check_mode:
+                raise RollbackError(message)
+            settled.append(dict(item, action="pending", message=message))
+            continue
+        if check_mode:
+            settled.append(dict(item, action="would restore", message=(
+                "an unconfirmed change from an earlier run (%s) whose watchdog is gone would be rolled back now" % what)))
+            continue
         done = fire_now(token, base_dir=base_dir, python=python)
-        fired.append(
-            "an unconfirmed change from an earlier run (%s, %s) whose watchdog was gone has been rolled back now%s"
-            % (token, record.get("description") or scope, "" if (done.get("result") or {}).get("ok") else " (with errors)")
-        )
-    return fired
+        ok = bool((done.get("result") or {}).get("ok"))
+        settled.append(dict(item, action="restored", ok=ok, message=(
+            "an unconfirmed change from an earlier run (%s) whose watchdog was gone has been rolled back now%s"
+            % (what, "" if ok else " (with errors)"))))
+    return settled
 
 
 def arm(plan, timeout, base_dir=DEFAULT_DIR, python=None, use_systemd=None, startup_wait=STARTUP_WAIT, lead_time=0) -> dict:
@@ -437,7 +536,7 @@ def arm(plan, timeout, base_dir=DEFAULT_DIR, python=None, use_systemd=None, star
         use_systemd = systemd_running()
     os.makedirs(base_dir, 0o700, exist_ok=True)
     _tidy(base_dir)
-    earlier = settle_earlier(plan["scope"], base_dir=base_dir, python=python)
+    earlier = [item["message"] for item in settle_earlier(plan["scope"], base_dir=base_dir, python=python)]
 
     token = new_token()
     directory = _directory(base_dir, token)
@@ -502,8 +601,64 @@ def restart(token, timeout, base_dir=DEFAULT_DIR) -> dict:
     return status(token, base_dir)
 
 
+def hold(token, paths, base_dir=DEFAULT_DIR) -> list:
+    """Keep what the change wrote to ``paths`` until it is confirmed; put the snapshot back now.
+
+    For tools that write their own boot configuration as they apply (ufw, firewalld): the
+    running firewall keeps the change, the files go back to the snapshot taken at arm time,
+    and the change's version of each file becomes a commit file, written by disarm(). A
+    reboot before the confirmation boots the previous configuration. When the rollback
+    fires, the held files are put back first for steps that expect the changed state
+    (``restore_files: after``), then the snapshot is restored as usual. Returns the paths
+    whose content was held (those the change had modified).
+    """
+    directory = _directory(base_dir, token)
+    lock = _locked(directory)
+    try:
+        if _state(directory) != "armed":
+            raise RollbackError("rollback %s is no longer armed" % token)
+        plan = json.loads(_read_bytes(_path(directory, "plan.json")).decode("utf-8"))
+        snapshot = {item["path"]: item for item in plan["files"]}
+        held = []
+        for number, target in enumerate(sorted(paths)):
+            if target not in snapshot:
+                raise RollbackError("%s was not snapshotted when the rollback was armed" % target)
+            saved = snapshot[target]
+            try:
+                with open(target, "rb") as handle:
+                    data = handle.read()
+                    mode = os.fstat(handle.fileno()).st_mode & 0o7777
+            except FileNotFoundError:
+                data, mode = None, saved["mode"]
+            before = _read_bytes(_path(directory, saved["saved"])) if saved["saved"] else None
+            if data == before:
+                continue
+            name = None
+            if data is not None:
+                name = "held-%03d" % number
+                _write(_path(_path(directory, "payloads"), name), data)
+            plan.setdefault("held", []).append({"path": target, "payload": name, "mode": mode})
+            plan.setdefault("commit", []).append({"path": target, "payload": name, "mode": mode})
+            held.append(target)
+        _write(_path(directory, "plan.json"), json.dumps(plan, indent=1, sort_keys=True) + "\n")
+        for target in held:
+            saved = snapshot[target]
+            if saved["saved"] is None:
+                if os.path.lexists(target):
+                    os.unlink(target)
+            else:
+                _write(target, _read_bytes(_path(directory, saved["saved"])), saved["mode"])
+                try:
+                    os.chown(target, saved["uid"], saved["gid"])
+                except OSError:
+                    pass
+    finally:
+        lock.close()
+    return held
+
+
 def _locked(directory):
-    handle = open(_path(directory, "lock"), "a")
+    handle = os.fdopen(os.open(_path(directory, "lock"), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600), "r+b")
     fcntl.flock(handle, fcntl.LOCK_EX)
     return handle
 
@@ -518,8 +673,7 @@ def _commit(directory) -> list:
                 os.unlink(item["path"])
                 written.append(item["path"])
             continue
-        with open(_path(_path(directory, "payloads"), item["payload"]), "rb") as handle:
-            data = handle.read()
+        data = _read_bytes(_path(_path(directory, "payloads"), item["payload"]))
         os.makedirs(os.path.dirname(item["path"]) or "/", 0o755, exist_ok=True)
         _write(item["path"], data, item.get("mode", 0o640))
         written.append(item["path"])

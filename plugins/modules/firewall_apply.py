@@ -87,7 +87,10 @@ options:
     type: bool
     default: true
   state_dir:
-    description: Where the record of the last apply is kept.
+    description:
+      - Where the record of the last apply is kept.
+      - Like every path option of this module, an absolute path of letters, digits and C(. _ + @ - /) only, without
+        C(..); anything else fails the task before the host is changed (paths end up in boot scripts and units).
     type: path
     default: /var/lib/portwarden/firewall
   rollback_timeout:
@@ -218,6 +221,24 @@ previous:
     present: true
     source: applied
     content: "table inet portwarden {}\ndelete table inet portwarden\ntable inet portwarden {\n...}\n"
+settled:
+  description:
+    - Rollbacks that earlier runs armed and nobody confirmed, settled before anything else. One whose watchdog is gone
+      (the host rebooted before the confirmation, or the watchdog was killed) is restored at once - C(action) is
+      V(restored), C(ok) says whether every restore step succeeded and C(restored) whether the live ruleset is the
+      snapshot again. In check mode C(action) is V(would restore), or V(pending) for one still counting down.
+    - While an earlier rollback still counts down, the task fails and nothing is applied or written to the boot
+      files.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - token: 20261205T081500Z-a1b2c3
+      description: the ufw ruleset portwarden applied
+      action: restored
+      ok: true
+      restored: true
+      message: an unconfirmed change from an earlier run (...) whose watchdog was gone has been rolled back now
 rollback:
   description:
     - The rollback armed around the apply - its C(token), the C(method) that runs it (V(systemd) or V(detached)),
@@ -260,14 +281,14 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.portwarden.hardening.plugins.module_utils._fw_base import FirewallError
+from ansible_collections.portwarden.hardening.plugins.module_utils._fw_base import FirewallError, check_paths
 from ansible_collections.portwarden.hardening.plugins.module_utils._fw_engine import (
     BACKENDS,
     DEFAULT_STATE_DIR,
     converge,
     make_backend,
 )
-from ansible_collections.portwarden.hardening.plugins.module_utils._fw_rollback import FirewallGuard
+from ansible_collections.portwarden.hardening.plugins.module_utils._fw_rollback import FirewallGuard, settle_earlier
 from ansible_collections.portwarden.hardening.plugins.module_utils._rollback import DEFAULT_DIR as DEFAULT_ROLLBACK_DIR
 
 
@@ -296,17 +317,28 @@ def main():
     # Tools' messages are parsed (nft, ufw, firewall-cmd): keep them in English.
     module.run_command_environ_update = dict(LANG="C", LC_ALL="C", LC_MESSAGES="C")
 
+    guard = None
+
     def run(argv, data=None):
+        if guard is not None:
+            # While an armed apply makes progress its countdown starts again; a module
+            # that dies here leaves the host to restore within rollback_timeout.
+            guard.keepalive()
         return module.run_command(argv, data=data, binary_data=data is not None)
 
     def which(name):
         return module.get_bin_path(name)
 
     result = dict(changed=False, backend=params["backend"])
-    guard = None
     if params["rollback_timeout"] > 0 and params["state"] == "present" and not module.check_mode:
         guard = FirewallGuard(params["rollback_timeout"], params, base_dir=params["rollback_dir"], state_dir=params["state_dir"])
     try:
+        check_paths(params, ("path", "path_ipv6", "path_ipset", "state_dir", "rollback_dir"))
+        # Before anything else: an earlier unconfirmed change is restored (its watchdog is
+        # gone) or blocks this run (it still counts down), so nothing is compared with,
+        # applied over or persisted from a ruleset nobody confirmed.
+        settled = settle_earlier(params["rollback_dir"], make_backend, run, which, check_mode=module.check_mode)
+        result["settled"] = settled
         backend = make_backend(params["backend"], run, which, options=params)
         result = converge(
             backend,
@@ -322,7 +354,10 @@ def main():
     except (IOError, OSError) as error:
         module.fail_json(msg="%s: %s" % (getattr(error, "filename", None) or os.strerror(error.errno or 0), error), **result)
 
-    for warning in result.pop("warnings", []):
+    result["settled"] = settled
+    if any(item["action"] == "restored" for item in settled):
+        result["changed"] = True
+    for warning in [item["message"] for item in settled] + result.pop("warnings", []):
         module.warn(warning)
     diff = result.pop("diff", None)
     if module._diff and diff is not None:

@@ -118,6 +118,13 @@ BAD_ENTRIES = [
     ({"port": 22, "sources": [167772160]}, "sources[1]", "got an integer 167772160, not an IPv4/IPv6 network"),
     ({"port": 22, "sources": []}, "sources", "must not be an empty list"),
     ({"port": 22, "sources": {"ipv4": ["192.0.2.0/24"]}}, "sources", "must be a list of IPv4/IPv6 networks, got a mapping"),
+    # IPv4-mapped IPv6: such clients arrive as IPv4 packets, so the entry would never match
+    ({"port": 22, "sources": ["::ffff:10.0.0.1"]}, "sources[1]",
+     'IPv4-mapped IPv6 address: a client at that address reaches the host over IPv4, so the firewall would never match it; '
+     'write "10.0.0.1" instead'),
+    ({"port": 22, "sources": ["192.0.2.0/24", "::ffff:10.0.0.0/104"]}, "sources[2]", 'IPv4-mapped IPv6 network'),
+    ({"port": 22, "sources": ["::ffff:10.0.0.0/104"]}, "sources[1]", 'write "10.0.0.0/8" instead'),
+    ({"port": 22, "sources": ["::FFFF:192.0.2.1/128"]}, "sources[1]", 'write "192.0.2.1" instead'),
     # unknown service name, and one not defined for the protocol
     ({"port": "ssh2"}, "port", 'unknown service name "ssh2" (did you mean "ssh"?)'),
     ({"port": "sftp"}, "port", 'SFTP runs inside SSH: write "ssh" or 22'),

@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
 import time
 
@@ -225,3 +227,55 @@ def test_verify_compares_the_live_ruleset_with_the_snapshot(live, ok, restored):
 def test_verify_leaves_other_states_alone():
     info = {"state": "disarmed", "meta": {"backend": "nftables"}}
     assert verify(dict(info), make_backend, None, None) == info
+
+
+def test_settle_earlier_restores_a_dead_watchdogs_change_and_checks_it(guarded):
+    guard, backend = guarded
+    armed = guard.arm(backend, {"present": True, "content": "old\n"}, {"content": "new\n"}, "old\n")
+    backend.live.write_text("new\n")
+    guard.applied()
+    os.kill(_rollback.watchdog_pid(armed["dir"]), signal.SIGKILL)
+    until = time.monotonic() + 5
+    while _rollback.watchdog_pid(armed["dir"]) is not None and time.monotonic() < until:
+        time.sleep(0.05)
+
+    class Reader:
+        def __init__(self, *args, **kwargs):
+            pass
+
+        def current(self):
+            return backend.live.read_text()
+
+    settled = _fw_rollback.settle_earlier(guard.base_dir, Reader, None, None, python=sys.executable)
+    assert [(item["token"], item["action"], item["ok"], item["restored"]) for item in settled] == [
+        (armed["token"], "restored", True, True)]
+    assert backend.live.read_text() == "old\n"
+
+
+def test_settle_earlier_blocks_the_run_while_a_rollback_counts_down(guarded):
+    guard, backend = guarded
+    armed = guard.arm(backend, {"present": True, "content": "old\n"}, {"content": "new\n"}, "old\n")
+    with pytest.raises(FirewallError, match="still counting down.*nothing was changed"):
+        _fw_rollback.settle_earlier(guard.base_dir, None, None, None)
+    _rollback.disarm(armed["token"], guard.base_dir)
+
+
+def test_keepalive_restarts_the_countdown_only_while_the_apply_runs(guarded):
+    guard, backend = guarded
+    guard.timeout = 1.0
+    guard.keepalive()  # not armed yet: nothing to do
+    armed = guard.arm(backend, {"present": True, "content": "old\n"}, {"content": "new\n"}, "old\n")
+    backend.live.write_text("new\n")
+    # An apply that runs commands for longer than the timeout, keeping the countdown alive.
+    for _step in range(6):
+        time.sleep(0.3)
+        guard.keepalive()
+        assert _rollback.status(armed["token"], guard.base_dir)["state"] == "armed"
+    # The module dies: no more keepalives, and the host restores within the timeout.
+    died = time.monotonic()
+    while _rollback.status(armed["token"], guard.base_dir)["state"] == "armed" and time.monotonic() - died < 5:
+        time.sleep(0.05)
+    assert _rollback.status(armed["token"], guard.base_dir)["state"] == "fired"
+    assert time.monotonic() - died <= guard.timeout + 0.5
+    assert backend.live.read_text() == "old\n"
+    guard.applying = False

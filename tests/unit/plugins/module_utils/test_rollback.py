@@ -284,3 +284,125 @@ def test_old_disarmed_rollbacks_are_tidied_by_the_next_arm(host):
     second = arm(host, timeout=30)
     assert _rollback.tokens(host["base"]) == [second["token"]]
     _rollback.disarm(second["token"], host["base"])
+
+
+def _kill_watchdog(armed):
+    os.kill(_rollback.watchdog_pid(armed["dir"]), signal.SIGKILL)
+    assert wait_for(lambda: _rollback.watchdog_pid(armed["dir"]) is None, 3)
+
+
+@pytest.mark.parametrize("check_mode, action, state, kept", [
+    (False, "restored", "fired", b"old rules"),
+    (True, "would restore", "armed", b"new rules"),
+], ids=["run", "check-mode"])
+def test_settle_earlier_restores_a_change_whose_watchdog_died(host, check_mode, action, state, kept):
+    armed = arm(host, timeout=30)
+    change_host(host)
+    _kill_watchdog(armed)
+    settled = _rollback.settle_earlier("firewall", base_dir=host["base"], python=sys.executable, check_mode=check_mode)
+    assert [(item["token"], item["action"]) for item in settled] == [(armed["token"], action)]
+    assert armed["token"] in settled[0]["message"]
+    assert settled[0]["ok"] is (True if not check_mode else None)
+    assert _rollback.status(armed["token"], host["base"])["state"] == state
+    assert host["kept"].read_bytes().startswith(kept)
+    # Settled once: the next run finds nothing left to settle.
+    if not check_mode:
+        assert _rollback.settle_earlier("firewall", base_dir=host["base"], python=sys.executable) == []
+
+
+@pytest.mark.parametrize("check_mode", [False, True], ids=["run", "check-mode"])
+def test_settle_earlier_refuses_while_a_rollback_counts_down(host, check_mode):
+    armed = arm(host, timeout=30)
+    if check_mode:
+        settled = _rollback.settle_earlier("firewall", base_dir=host["base"], check_mode=True)
+        assert [item["action"] for item in settled] == ["pending"]
+    else:
+        with pytest.raises(RollbackError, match="still counting down"):
+            _rollback.settle_earlier("firewall", base_dir=host["base"])
+    assert _rollback.status(armed["token"], host["base"])["state"] == "armed"
+    _rollback.disarm(armed["token"], host["base"])
+    assert _rollback.settle_earlier("firewall", base_dir=host["base"]) == []
+
+
+def test_writes_never_follow_a_planted_symlink(host, tmp_path):
+    armed = arm(host, timeout=30)
+    victim = tmp_path / "victim"
+    victim.write_text("untouched\n")
+    # The old predictable temporary name, and the lock, planted as symlinks.
+    os.symlink(str(victim), os.path.join(armed["dir"], "deadline.portwarden-%d" % os.getpid()))
+    lock = os.path.join(armed["dir"], "lock")
+    if os.path.lexists(lock):
+        os.unlink(lock)
+    os.symlink(str(victim), lock)
+    _rollback._write(os.path.join(armed["dir"], "deadline"), "1\n")
+    assert victim.read_text() == "untouched\n"
+    assert os.stat(os.path.join(armed["dir"], "deadline")).st_mode & 0o777 == 0o600
+    with pytest.raises(OSError):
+        _rollback.restart(armed["token"], 30, base_dir=host["base"])
+    os.unlink(lock)
+    _rollback.disarm(armed["token"], host["base"])
+    assert victim.read_text() == "untouched\n"
+
+
+def test_held_files_wait_for_the_confirmation(host):
+    """What a tool wrote as it applied goes back to the snapshot until the disarm writes it."""
+    armed = arm(host, timeout=30)
+    change_host(host)
+    assert _rollback.hold(armed["token"], [str(host["kept"]), str(host["absent"])], host["base"]) == sorted(
+        [str(host["kept"]), str(host["absent"])])
+    # A reboot now would boot the snapshot.
+    assert host["kept"].read_bytes() == b"old rules\n\x00binary-safe\n"
+    assert os.stat(host["kept"]).st_mode & 0o777 == 0o640
+    assert not host["absent"].exists()
+    assert _rollback.disarm(armed["token"], host["base"])["state"] == "disarmed"
+    assert host["kept"].read_bytes() == b"new rules\n"
+    assert os.stat(host["kept"]).st_mode & 0o777 == 0o600
+    assert host["absent"].read_text() == "created by the change\n"
+
+
+def test_held_files_unchanged_by_the_apply_are_not_held(host):
+    armed = arm(host, timeout=30)
+    assert _rollback.hold(armed["token"], [str(host["kept"]), str(host["absent"])], host["base"]) == []
+    assert _rollback.disarm(armed["token"], host["base"])["committed"] == []
+    assert host["kept"].read_bytes().startswith(b"old rules")
+
+
+def test_a_file_not_snapshotted_cannot_be_held(host):
+    armed = arm(host, timeout=30)
+    with pytest.raises(RollbackError, match="not snapshotted"):
+        _rollback.hold(armed["token"], ["/etc/passwd"], host["base"])
+    _rollback.disarm(armed["token"], host["base"])
+
+
+def test_steps_that_run_before_the_restore_see_the_held_files_again(host):
+    """ufw's restore steps work on the changed files; then the snapshot is put back."""
+    log = host["log"]
+    plan = plan_for(host, steps=[{"argv": ["/bin/sh", "-c", 'cat "$0" >> %s' % log, str(host["kept"])]}])
+    plan["restore_files"] = "after"
+    armed = arm(host, plan, timeout=30)
+    change_host(host)
+    _rollback.hold(armed["token"], [str(host["kept"]), str(host["absent"])], host["base"])
+    assert _rollback.fire_now(armed["token"], host["base"], python=sys.executable)["result"]["ok"] is True
+    assert log.read_bytes() == b"new rules\n"
+    assert host["kept"].read_bytes() == b"old rules\n\x00binary-safe\n"
+    assert not host["absent"].exists()
+
+
+def test_after_a_restart_only_the_files_are_restored(host):
+    """The host booted the snapshot's files: steps for the changed state must not run again."""
+    armed = arm(host, timeout=30)
+    change_host(host)
+    _rollback.hold(armed["token"], [str(host["kept"]), str(host["absent"])], host["base"])
+    record_path = os.path.join(armed["dir"], "armed.json")
+    with open(record_path) as handle:
+        record = json.load(handle)
+    record["boot_id"] = "an-earlier-boot"
+    _rollback._write(record_path, json.dumps(record))
+    _kill_watchdog(armed)
+    settled = _rollback.settle_earlier("firewall", base_dir=host["base"], python=sys.executable)
+    assert [item["action"] for item in settled] == ["restored"] and settled[0]["ok"] is True
+    result = _rollback.status(armed["token"], host["base"])["result"]
+    assert any("restarted before the change was confirmed" in item.get("note", "") for item in result["report"])
+    assert not host["log"].exists()
+    assert host["kept"].read_bytes() == b"old rules\n\x00binary-safe\n"
+    assert not host["absent"].exists()

@@ -189,3 +189,27 @@ def test_ansible_renders_the_templates_like_this_harness(tmp_path):
     for template, name, extra in ALLOWLIST_TEMPLATES:
         harness = render(template, dict(variables, **extra))
         assert outputs[name].read_text().rstrip("\n") == harness.rstrip("\n"), name
+
+
+HOSTILE_DIRS = [
+    "/etc/port warden",
+    "/etc/$(touch pwned)",
+    "/etc/`touch pwned`",
+    "/etc/it's; touch pwned",
+]
+
+
+@pytest.mark.parametrize("directory", HOSTILE_DIRS, ids=["space", "dollar-paren", "backtick", "quote-semicolon"])
+def test_iptables_loader_quotes_its_directory(tmp_path, directory):
+    """Even a path the role would refuse reaches the boot script as one literal word."""
+    text = render("usr/local/sbin/portwarden-firewall-iptables.j2",
+                  dict(role_variables("basic"), __portwarden_firewall_backend="iptables", portwarden_firewall_iptables_dir=directory))
+    assignment = next(line for line in text.splitlines() if line.startswith("rules_dir="))
+    shown = subprocess.run(["sh", "-c", assignment + '\nprintf %s "$rules_dir"'], cwd=tmp_path,
+                           capture_output=True, text=True, check=True).stdout
+    assert shown == directory
+    assert not (tmp_path / "pwned").exists()
+    # The directory is only ever used through the quoted variable.
+    assert text.count(directory) == 0 or text.count(directory) == 1
+    body = text.split(assignment, 1)[1]
+    assert directory not in body and "$rules_dir" in body
