@@ -23,6 +23,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ansible_collections.portwarden.hardening.plugins.module_utils._allowlist import AllowlistError, parse_allowlist
+from ansible_collections.portwarden.hardening.plugins.module_utils._allowlist_compose import (
+    allowlist_variables,
+    compose_allowlist,
+)
 from ansible_collections.portwarden.hardening.plugins.module_utils._fw_settings import NAMES as SETTING_NAMES
 from ansible_collections.portwarden.hardening.plugins.module_utils._fw_settings import settings_problems
 
@@ -58,12 +62,21 @@ def host_problems(host_vars, here_vars=None, effective=None, defaults=None, sett
     effective = effective or {}
     defaults = defaults or {}
     problems = []
-    allowlist = resolve(ALLOWLIST, host_vars, here_vars, effective, defaults)
-    if allowlist is _MISSING:
+    # The effective allowlist: portwarden_allowlist plus every portwarden_allowlist__* the host has.
+    try:
+        names = list(host_vars or {}) + list(effective) + [ALLOWLIST]
+    except TypeError:
+        names = [ALLOWLIST]
+    declared = {}
+    for name in allowlist_variables(names):
+        value = resolve(name, host_vars, here_vars, effective, defaults)
+        if value is not _MISSING:
+            declared[name] = value
+    if not declared:
         problems.append("%s is not set; it has no default (a firewall without a declaration would close everything)" % ALLOWLIST)
     else:
         try:
-            parse_allowlist(allowlist, var_name=ALLOWLIST)
+            parse_allowlist(compose_allowlist(declared), var_name=ALLOWLIST)
         except AllowlistError as error:
             problems.extend(error.errors)
     if settings:

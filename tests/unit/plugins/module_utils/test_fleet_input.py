@@ -107,3 +107,14 @@ def test_role_lists_the_same_names_as_the_checker():
     task = yaml.safe_load((ROOT / "roles" / "firewall" / "tasks" / "fleet.yml").read_text())[0]
     names = task["vars"]["__portwarden_fleet_names"]
     assert sorted(names) == sorted(("portwarden_allowlist",) + NAMES)
+
+
+def test_the_fleet_check_validates_the_composed_allowlist():
+    hostvars = {
+        "web1": {"portwarden_allowlist__all": [{"port": 22}], "portwarden_allowlist__web": [{"port": 443}]},
+        "web2": {"portwarden_allowlist__all": [{"port": 22}], "portwarden_allowlist__web": [{"port": 99999}]},
+        "db1": {"portwarden_allowlist__all": [{"port": 22}], "portwarden_allowlist__zz": [{"port": 22, "state": "absent"}]},
+    }
+    problems = fleet_problems(hostvars, ["web1", "web2", "db1"], settings=False)
+    assert len(problems) == 1
+    assert problems[0].startswith("web2: portwarden_allowlist__web entry #1 (port: 99999)")
