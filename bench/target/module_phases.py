@@ -24,9 +24,15 @@ import time
 MODULE = "ansible_collections.portwarden.hardening.plugins.modules.listening_ports"
 
 
+# The collection's action plugin asks the module to return its bulky values as one JSON
+# text through this environment variable (module_utils/_packed.py); versions without that
+# transport have no such name in their module_utils.
+PACK_ENV = "PORTWARDEN_PACK_RESULT"
+
+
 def run_process(argv):
     start = time.perf_counter()
-    child = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    child = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=dict(os.environ, **{PACK_ENV: "1"}))
     out = child.stdout.read()
     _pid, _status, usage = os.wait4(child.pid, 0)
     return time.perf_counter() - start, usage.ru_utime + usage.ru_stime, len(out)
@@ -35,11 +41,10 @@ def run_process(argv):
 def main() -> int:
     ansiballz, debug_dir, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
     result = {"process": [], "import": [], "gather": [], "sanitise": [], "encode": [], "packed": []}
-    with open(os.path.join(debug_dir, "args"), "rb") as handle:
-        args = json.loads(handle.read())["ANSIBLE_MODULE_ARGS"]
-    # Set by the collection's action plugin when the module can return its bulky values as
-    # one JSON text (module_utils/_packed.py); absent in versions without that transport.
-    result["pack_option"] = bool(args.get("_pack_result"))
+    packed_source = os.path.join(debug_dir, "ansible_collections", "portwarden", "hardening", "plugins", "module_utils",
+                                 "_packed.py")
+    with open(packed_source, encoding="utf-8") if os.path.exists(packed_source) else io.StringIO() as handle:
+        result["pack_option"] = PACK_ENV in handle.read()
     for _round in range(rounds):
         wall, cpu, size = run_process([sys.executable, ansiballz])
         result["process"].append({"wall": wall, "cpu": cpu})

@@ -11,9 +11,11 @@ per-mapping hook. For 10,000 socket items (about 180,000 values) that took longe
 finding the sockets. A string is one value to each of those steps, and the plain C JSON
 encoder and decoder do the rest.
 
-The module packs only when its action plugin asked for it (``PACK_OPTION``, which the
-action plugin sets and removes again), so the result a task sees is the same either way;
-without the action plugin (an async task, a direct call) nothing is packed. It also packs
+The module packs only when its action plugin asked for it through the environment
+(``PACK_ENV``; an environment variable rather than a module option, so that nothing
+internal appears in the module's documentation or its ``invocation``), so the result a
+task sees is the same either way; without the action plugin (an async task, a direct
+call) nothing is packed. It also packs
 only when it has no no_log values: ``remove_values`` would still mask such a value inside
 the text, but could not replace a whole value with its placeholder as it does otherwise.
 
@@ -26,10 +28,10 @@ facts the module declares, and refuses text that is not valid Unicode.
 from __future__ import annotations
 
 import json
+import os
 
-# The hidden module option that asks for packing; set only by the action plugin.
-PACK_OPTION = "_pack_result"
-PACK_OPTION_SPEC = {"type": "bool", "default": False}
+# The environment variable through which the action plugin asks for packing ("1").
+PACK_ENV = "PORTWARDEN_PACK_RESULT"
 # The result key that holds the packed values.
 PACKED_KEY = "_packed_result"
 # ansible-core's internal keys; a module result may never carry them (ansible.constants).
@@ -42,7 +44,7 @@ class PackedError(ValueError):
 
 def result_values(module, values: dict) -> dict:
     """Keyword arguments for exit_json/fail_json carrying ``values``: packed when asked and safe."""
-    if module.params.get(PACK_OPTION) and not module.no_log_values:
+    if os.environ.get(PACK_ENV) == "1" and not module.no_log_values:
         return {PACKED_KEY: json.dumps(values, separators=(",", ":"))}
     return values
 

@@ -37,8 +37,6 @@ description:
     that C(ss) prints for a dual-stack socket is C(::) with C(dual_stack=true)."
 author:
   - portwarden maintainers (@portwarden)
-extends_documentation_fragment:
-  - portwarden.hardening._packed
 options:
   protocols:
     description:
@@ -442,11 +440,7 @@ ansible_facts:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.portwarden.hardening.plugins.module_utils._packed import (
-    PACK_OPTION,
-    PACK_OPTION_SPEC,
-    result_values,
-)
+from ansible_collections.portwarden.hardening.plugins.module_utils._packed import result_values
 from ansible_collections.portwarden.hardening.plugins.module_utils._published_host import gather_published
 from ansible_collections.portwarden.hardening.plugins.module_utils._sockets import (
     FAMILIES,
@@ -471,7 +465,6 @@ def main():
             "fields": dict(type="list", elements="str", choices=list(ITEM_FIELDS)),
             "published": dict(type="bool", default=True),
             "set_facts": dict(type="bool", default=True),
-            PACK_OPTION: dict(PACK_OPTION_SPEC),
         },
         supports_check_mode=True,
     )

@@ -54,7 +54,6 @@ author:
   - portwarden maintainers (@portwarden)
 extends_documentation_fragment:
   - portwarden.hardening._allowlist
-  - portwarden.hardening._packed
 attributes:
   check_mode:
     description: Can run in check mode and return the same result as without it.
@@ -375,11 +374,7 @@ from ansible_collections.portwarden.hardening.plugins.module_utils._drift import
     one_line,
 )
 from ansible_collections.portwarden.hardening.plugins.module_utils._live_firewall_host import BACKENDS, check
-from ansible_collections.portwarden.hardening.plugins.module_utils._packed import (
-    PACK_OPTION,
-    PACK_OPTION_SPEC,
-    result_values,
-)
+from ansible_collections.portwarden.hardening.plugins.module_utils._packed import result_values
 from ansible_collections.portwarden.hardening.plugins.module_utils._published_audit import (
     PublishedError,
     as_audit_items,
@@ -475,7 +470,6 @@ def main():
             "exceptions": dict(type="list", elements="raw", default=[]),
             "return_listening": dict(type="str", choices=list(RETURN_LISTENING), default="all"),
             "listening_fields": dict(type="list", elements="str", choices=list(ITEM_FIELDS)),
-            PACK_OPTION: dict(PACK_OPTION_SPEC),
         },
         supports_check_mode=True,
     )

@@ -59,6 +59,10 @@ def test_ansible_doc_renders_every_plugin(kind, plugins):
     for name, doc in docs.items():
         assert doc["doc"]["short_description"], name
         assert isinstance(yaml.safe_load(doc["examples"]), list), name
+        # Nothing internal is documented: a leading underscore marks what users must not set
+        # (a filter's _input, its piped value, is the documented convention, not internal).
+        internal = [option for option in doc["doc"].get("options") or {} if option.startswith("_") and option != "_input"]
+        assert not internal, f"{name} documents internal options: {internal}"
 
 
 @pytest.mark.parametrize("readme", sorted(ROOT.glob("roles/*/README.md")), ids=lambda p: p.parent.name)

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 
 from ansible_collections.portwarden.hardening.plugins.action import listening_ports, port_audit
-from ansible_collections.portwarden.hardening.plugins.module_utils._packed import PACK_OPTION, PACKED_KEY
+from ansible_collections.portwarden.hardening.plugins.module_utils._packed import PACK_ENV, PACKED_KEY
 
 ITEMS = [{"protocol": "tcp", "address": "0.0.0.0", "port": 22, "pids": [7], "process": "sshd"}]
 
@@ -18,18 +18,28 @@ ITEMS = [{"protocol": "tcp", "address": "0.0.0.0", "port": 22, "pids": [7], "pro
 class FakeConnection:
     def __init__(self, native_async=False):
         self.has_native_async = native_async
-        self._shell = SimpleNamespace(tmpdir=None)
+        self._shell = SimpleNamespace(tmpdir=None,
+                                      env_prefix=lambda **env: " ".join("%s=%s" % item for item in sorted(env.items())))
 
 
-def make_plugin(plugin_module, args, module_result, async_val=0, native_async=False):
-    task = SimpleNamespace(args=args, check_mode=False, async_val=async_val, action=plugin_module.__name__)
+class FakeTemplar:
+    def template(self, value):
+        return value
+
+
+def make_plugin(plugin_module, args, module_result, async_val=0, native_async=False, environment=None):
+    task = SimpleNamespace(args=args, check_mode=False, async_val=async_val, action=plugin_module.__name__,
+                           environment=environment)
     plugin = plugin_module.ActionModule(task, FakeConnection(native_async), SimpleNamespace(check_mode=False),
-                                        loader=None, templar=None)
+                                        loader=None, templar=FakeTemplar())
     calls = []
 
     def execute_module(module_name=None, module_args=None, task_vars=None, wrap_async=False, **_kwargs):
-        calls.append({"module_args": module_args, "wrap_async": wrap_async})
-        packed = module_args.get(PACK_OPTION)
+        # As ansible-core's _execute_module does: the environment the module will run with.
+        environment = {}
+        prefix = plugin._compute_environment_string(environment)
+        calls.append({"module_args": module_args, "wrap_async": wrap_async, "environment": environment, "prefix": prefix})
+        packed = environment.get(PACK_ENV) == "1"
         result = dict(module_result(packed), invocation={"module_args": dict(module_args)})
         # The module's answer crosses the wire as JSON.
         return json.loads(json.dumps(result))
@@ -60,7 +70,7 @@ def test_the_task_result_is_what_the_module_returns_unpacked(plugin_module, modu
     args = {"protocols": ["tcp"]}
     plugin, calls = make_plugin(plugin_module, dict(args), module_result)
     result = plugin.run(task_vars={})
-    assert calls == [{"module_args": dict(args, **{PACK_OPTION: True}), "wrap_async": 0}]
+    assert calls == [{"module_args": args, "wrap_async": 0, "environment": {PACK_ENV: "1"}, "prefix": PACK_ENV + "=1"}]
     expected = dict(module_result(False), invocation={"module_args": args})
     assert result == expected
     assert PACKED_KEY not in result
@@ -70,15 +80,18 @@ def test_the_task_result_is_what_the_module_returns_unpacked(plugin_module, modu
 def test_an_async_job_is_not_packed_because_async_status_reads_it(native_async):
     plugin, calls = make_plugin(listening_ports, {}, facts_result, async_val=30, native_async=native_async)
     result = plugin.run(task_vars={})
-    assert PACK_OPTION not in calls[0]["module_args"]
+    assert PACK_ENV not in calls[0]["environment"]
     assert calls[0]["wrap_async"] is (not native_async)
     assert result["ansible_facts"]["portwarden_listening"] == ITEMS
 
 
-def test_a_user_cannot_switch_packing_off_behind_the_plugin():
-    plugin, calls = make_plugin(listening_ports, {PACK_OPTION: False}, facts_result)
+@pytest.mark.parametrize("async_val, expected", [(0, "1"), (30, None)])
+def test_the_plugin_alone_decides_packing_and_keeps_the_tasks_environment(async_val, expected):
+    environment = [{"LANG": "C", PACK_ENV: "0"}, {"http_proxy": "http://proxy:3128"}]
+    plugin, calls = make_plugin(listening_ports, {}, facts_result, async_val=async_val, environment=environment)
     result = plugin.run(task_vars={})
-    assert calls[0]["module_args"][PACK_OPTION] is True
+    assert calls[0]["environment"].get(PACK_ENV) == expected
+    assert calls[0]["environment"]["LANG"] == "C" and calls[0]["environment"]["http_proxy"] == "http://proxy:3128"
     assert result["ansible_facts"]["portwarden_listening"] == ITEMS
 
 

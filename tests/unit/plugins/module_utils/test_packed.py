@@ -20,18 +20,27 @@ KEYS = frozenset(("ansible_facts", "listening", "drift", "accepted"))
 FACTS = frozenset(("portwarden_listening",))
 
 
-def module(pack, no_log_values=()):
-    return SimpleNamespace(params={_packed.PACK_OPTION: pack}, no_log_values=set(no_log_values))
+@pytest.fixture
+def module(monkeypatch):
+    """A stand-in AnsibleModule, run with PACK_ENV set to ``pack`` (None: unset)."""
+    def make(pack, no_log_values=()):
+        if pack is None:
+            monkeypatch.delenv(_packed.PACK_ENV, raising=False)
+        else:
+            monkeypatch.setenv(_packed.PACK_ENV, pack)
+        return SimpleNamespace(params={}, no_log_values=set(no_log_values))
+    return make
 
 
 @pytest.mark.parametrize("pack, no_log_values, packed", [
-    (True, (), True),
-    (False, (), False),
+    ("1", (), True),
+    ("0", (), False),
+    ("true", (), False),
     (None, (), False),
     # remove_values could only mask a no_log value inside the text, not replace the whole value.
-    (True, ("hunter2",), False),
+    ("1", ("hunter2",), False),
 ])
-def test_packs_only_when_asked_and_nothing_is_to_be_masked(pack, no_log_values, packed):
+def test_packs_only_when_asked_and_nothing_is_to_be_masked(module, pack, no_log_values, packed):
     values = {"ansible_facts": {"portwarden_listening": ITEMS}}
     kwargs = _packed.result_values(module(pack, no_log_values), values)
     if packed:
@@ -51,8 +60,8 @@ def test_packs_only_when_asked_and_nothing_is_to_be_masked(pack, no_log_values, 
     ({"drift": {"unexpected": ITEMS}, "accepted": [], "listening": []}, {"failed": True, "msg": "drift"},
      {"failed": True, "msg": "drift", "drift": {"unexpected": ITEMS}, "accepted": [], "listening": []}),
 ])
-def test_unpack_restores_what_was_packed(values, already, expected):
-    result = dict(copy.deepcopy(already), **_packed.result_values(module(True), copy.deepcopy(values)))
+def test_unpack_restores_what_was_packed(module, values, already, expected):
+    result = dict(copy.deepcopy(already), **_packed.result_values(module("1"), copy.deepcopy(values)))
     # What the module prints and the controller reads back.
     result = json.loads(json.dumps(result))
     assert _packed.unpack(result, KEYS, FACTS) == []

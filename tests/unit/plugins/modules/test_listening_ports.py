@@ -172,9 +172,10 @@ def test_set_facts_false_returns_the_items_as_listening(capsys, recorded, args, 
 
 
 @pytest.mark.parametrize("args", [{}, {"set_facts": False}, {"fields": ["protocol", "port"]}])
-def test_a_packed_result_unpacks_to_the_plain_one(capsys, recorded, args):
+def test_a_packed_result_unpacks_to_the_plain_one(capsys, monkeypatch, recorded, args):
     plain = run_module(capsys, args)
-    packed = run_module(capsys, dict(args, **{_packed.PACK_OPTION: True}))
+    monkeypatch.setenv(_packed.PACK_ENV, "1")
+    packed = run_module(capsys, args)
     assert "ansible_facts" not in packed and "listening" not in packed
     assert isinstance(packed[_packed.PACKED_KEY], str)
     unpacked = dict(packed)

@@ -195,10 +195,11 @@ def test_a_bad_listening_field_fails_before_the_host_is_read(capsys, monkeypatch
     ({"fail_on_drift": True}, 1),
     ({"return_listening": "none", "fail_on_drift": True}, 1),
 ])
-def test_a_packed_result_unpacks_to_the_plain_one(capsys, args, code):
+def test_a_packed_result_unpacks_to_the_plain_one(capsys, monkeypatch, args, code):
     args = dict({"allowlist": [{"port": 22}], "listening": [SSH, TELNET, RESOLVER]}, **args)
     plain_code, plain = run_module(capsys, args)
-    packed_code, packed = run_module(capsys, dict(args, **{_packed.PACK_OPTION: True}))
+    monkeypatch.setenv(_packed.PACK_ENV, "1")
+    packed_code, packed = run_module(capsys, args)
     assert plain_code == packed_code == code
     assert {"drift", "accepted", "listening"}.isdisjoint(packed)
     unpacked = dict(packed)

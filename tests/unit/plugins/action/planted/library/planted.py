@@ -12,8 +12,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 def main():
     module = AnsibleModule(argument_spec={"packed": dict(type="str", required=True),
-                                          "raw_bytes": dict(type="bool", default=False),
-                                          "_pack_result": dict(type="bool", default=False)})
+                                          "raw_bytes": dict(type="bool", default=False)})
     if module.params["raw_bytes"]:
         # Bytes that are not UTF-8 inside the packed text, printed as they are.
         text = json.dumps({"changed": False, "_packed_result": "PLACEHOLDER"})
