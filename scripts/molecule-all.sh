@@ -13,7 +13,7 @@ mkdir -p "$logs"
 [ "$#" -gt 0 ] || { echo "usage: $0 SCENARIO..." >&2; exit 2; }
 
 # Longest first, so the last scenario to start is a short one.
-order=(legacy_services lockout firewall audit listening_ports smoke)
+order=(lockout hostile docker firewall compose legacy_services audit listening_ports smoke)
 scenarios=()
 for s in "${order[@]}"; do
   for wanted in "$@"; do [ "$wanted" = "$s" ] && scenarios+=("$s"); done
