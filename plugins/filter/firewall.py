@@ -12,8 +12,13 @@ from ansible_collections.portwarden.hardening.plugins.module_utils._firewall_mod
     build_model,
     source_elements,
 )
-from ansible_collections.portwarden.hardening.plugins.module_utils._fw_iptables import multiport_chunks, plan, port_spec as _port_spec
-from ansible_collections.portwarden.hardening.plugins.module_utils._fw_ufw import MULTIPORT_MAX, render_rule
+from ansible_collections.portwarden.hardening.plugins.module_utils._fw_rules import (
+    MULTIPORT_MAX,
+    iptables_plan as plan,
+    multiport_chunks,
+    port_spec as _port_spec,
+    ufw_rule as render_rule,
+)
 
 
 def _normalised(entries, what):

@@ -13,6 +13,7 @@ and a ``which`` callable (``which(name) -> path or None``). Tests hand them fake
 
 from __future__ import annotations
 
+import abc
 import hashlib
 import json
 import os
@@ -23,6 +24,8 @@ import tempfile
 # absolute, only characters no shell or unit parser treats specially, no ".." component.
 SAFE_PATH = re.compile(r"^/[A-Za-z0-9._+@/-]*$")
 SAFE_PATH_HINT = "an absolute path of letters, digits and . _ + @ - / only, without '..'"
+# Deleting a rule, chain or set that is not there is fine during a restore (restore plans).
+MISSING_OK = [0, 1, 2]
 
 
 class FirewallError(Exception):
@@ -188,3 +191,102 @@ class StateStore:
 
     def clear(self) -> bool:
         return remove_file(self.path)
+
+
+class Backend(abc.ABC):
+    """The contract every firewall backend implements; ``_fw_engine.BACKENDS`` registers them.
+
+    A backend owns one part of the host's firewall (a table, a chain, tagged rules, a zone)
+    and everything the host needs to know about it: its tools, how it validates, reads,
+    applies and removes that part, the files it boots from, and how a commit-confirmed
+    apply puts it back (``restore_plan``). The engine (``_fw_engine.converge``) and the
+    rollback (``_fw_rollback``) only call the members below, never a backend's privates.
+
+    "Parts" are dicts keyed by the module option that carries them (``content``,
+    ``content_ipv6``, ``content_ipset``); the role's table
+    (``roles/firewall/vars/main.yml``, ``__portwarden_firewall_backends``) holds the
+    deployment side of the same backend (packages, templates, units).
+    """
+
+    #: The ``backend`` option value and the key in ``_fw_engine.BACKENDS``.
+    name = None
+    #: True when the backend's own tools write its boot configuration as they apply (ufw,
+    #: firewalld): the engine then writes no boot files, and a commit-confirmed apply holds
+    #: ``boot_files()`` back until the change is confirmed.
+    persists_on_apply = False
+
+    def __init__(self, run, which, paths=None, tmpdir=None, options=None):
+        """``run``/``which`` as described in this module's docstring; ``paths``: {part: boot
+        file} from the module's path options (unset ones take the backend's defaults);
+        ``tmpdir``: where temporary files go; ``options``: the module's options (zone, ...).
+        Sets ``self.paths``: {part: boot file the engine writes}, empty when
+        ``persists_on_apply``."""
+        self.run = run
+        self.which = which
+        self.tmpdir = tmpdir
+        self.paths = {}
+
+    def tool(self, name) -> str:
+        """Path of a tool this backend runs, or a FirewallError naming the missing tool."""
+        return need(self.which, name, self.name)
+
+    @abc.abstractmethod
+    def desired(self, **contents) -> dict:
+        """The rendered module options -> the parts to apply, normalised (trailing newline,
+        atomic-replace header); raise FirewallError when a required part is missing."""
+
+    @abc.abstractmethod
+    def validate(self, parts) -> None:
+        """Raise FirewallError unless ``parts`` only touch what is ours and the backend's
+        own checker accepts them; changes nothing on the host."""
+
+    @abc.abstractmethod
+    def current(self):
+        """The live state of our part as text (compared by fingerprint), or None when
+        nothing of ours is there."""
+
+    @abc.abstractmethod
+    def parts_from_current(self, current) -> dict:
+        """Parts that restore ``current``: the snapshot used when no exact record of the
+        last apply exists."""
+
+    def matches(self, parts, current):
+        """True/False when the backend can compare ``parts`` with ``current`` itself; None
+        (the default) lets the engine's record of the last apply decide."""
+        return None
+
+    def owns(self, current) -> bool:
+        """Whether ``current`` holds anything of ours to remove (``state=absent``)."""
+        return current is not None
+
+    @abc.abstractmethod
+    def apply(self, parts, current=None) -> None:
+        """Make the live part equal ``parts``, as atomically as the tool allows; raise
+        FirewallError naming the failed step."""
+
+    @abc.abstractmethod
+    def remove(self) -> None:
+        """Remove everything of ours from the live firewall; leave the rest alone."""
+
+    def facts(self) -> dict:
+        """What the result reports about the host's firewall: ``mixed_backends`` and
+        optional ``warnings`` (rules that bypass ours, a stopped daemon, ...)."""
+        return {"mixed_backends": False}
+
+    @abc.abstractmethod
+    def text(self, parts) -> str:
+        """``parts`` as one text for the diff."""
+
+    def boot_files(self) -> list:
+        """The files the host loads our part from at boot: the engine's boot files by
+        default; a ``persists_on_apply`` backend lists the files its tool writes."""
+        return sorted(self.paths.values())
+
+    @abc.abstractmethod
+    def restore_plan(self, previous, desired) -> dict:
+        """The plan that puts the live firewall back to the snapshot ``previous`` after
+        ``desired`` was (perhaps partly) applied, for ``_rollback``:
+        ``{"files": [paths put back byte for byte], "payloads": {name: text}, "steps":
+        [{"argv": [...], "stdin"/"ok_rc": ...}]}`` plus optional ``"restore_files":
+        "after"``. It always goes back to the snapshot, never to an open firewall; it runs
+        later, without this module, so every argv holds absolute tool paths."""

@@ -48,6 +48,8 @@ from ansible_collections.portwarden.hardening.plugins.module_utils._fw_iptables 
 from ansible_collections.portwarden.hardening.plugins.module_utils._fw_nftables import NftablesBackend
 from ansible_collections.portwarden.hardening.plugins.module_utils._fw_ufw import UfwBackend
 
+# The one registry of backends: the ``backend`` option's choices, the classes the engine and
+# the rollback build, and (a unit test checks) the rows of the role's backend table.
 BACKENDS = {
     "nftables": NftablesBackend,
     "iptables": IptablesBackend,
@@ -141,7 +143,7 @@ def converge(backend, state="present", contents=None, persist=True, check_mode=F
 
     if state == "absent":
         on_disk = [path for path in _boot_files(backend, {}, state_dir) if read_text(path) is not None]
-        live_change = backend.owns(current) if hasattr(backend, "owns") else current is not None
+        live_change = backend.owns(current)
         persist_change = bool(on_disk) and not backend.persists_on_apply
         result["diff"] = _diff(backend, previous, current, "")
         if not check_mode:

@@ -28,9 +28,9 @@ import tempfile
 import xml.etree.ElementTree as ET
 
 from ansible_collections.portwarden.hardening.plugins.module_utils._fw_base import (
+    Backend,
     FirewallError,
     ensure_newline,
-    need,
     required_content,
     read_text,
     remove_file,
@@ -182,15 +182,13 @@ def _rule_element(text):
     return rule
 
 
-class FirewalldBackend:
+class FirewalldBackend(Backend):
     name = "firewalld"
     persists_on_apply = True
 
     def __init__(self, run, which, paths=None, tmpdir=None, options=None):
+        super().__init__(run, which, tmpdir=tmpdir)
         options = options or {}
-        self.run = run
-        self.which = which
-        self.tmpdir = tmpdir
         self.zone = options.get("zone") or DEFAULT_ZONE
         if not _ZONE_NAME.match(self.zone):
             raise FirewallError("firewalld zone name %r: use 1-17 letters, digits, '-' or '_'" % self.zone)
@@ -198,10 +196,10 @@ class FirewalldBackend:
         self.paths = {"content": os.path.join(CONFIG_DIR, "zones", "%s.xml" % self.zone)}
 
     def _cmd(self):
-        return need(self.which, "firewall-cmd", self.name)
+        return self.tool("firewall-cmd")
 
     def _offline(self):
-        return need(self.which, "firewall-offline-cmd", self.name)
+        return self.tool("firewall-offline-cmd")
 
     def desired(self, content=None, **_other_parts) -> dict:
         return {"content": ensure_newline(required_content(content, self.name, "the rendered zone XML"))}
@@ -359,3 +357,9 @@ class FirewalldBackend:
     @staticmethod
     def text(parts) -> str:
         return parts.get("content") or ""
+
+    def restore_plan(self, previous, desired) -> dict:
+        """The zone file and ``firewalld.conf`` (the default zone) are put back, then
+        ``firewall-cmd --reload``, which keeps established connections."""
+        steps = [{"argv": [self._cmd(), "--reload"]}] if self.running() else []
+        return {"files": self.boot_files(), "payloads": {}, "steps": steps}

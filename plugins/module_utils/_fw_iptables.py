@@ -3,8 +3,7 @@
 # This file is part of portwarden.hardening; it is private to the collection and may change without notice.
 """iptables backend: our own ``PORTWARDEN-INPUT`` chain per family, one jump from INPUT.
 
-* plan: what the templates render, from the firewall model (rules, and ipsets for source
-  groups large enough to be worth one).
+* plan: what the templates render (``_fw_rules.iptables_plan``, controller-side).
 * validate: the restore input may only declare and fill ``PORTWARDEN-*`` chains of the
   filter table and ``portwarden-*`` ipsets (checked here), then ``iptables-restore --test``.
   Rules that match an ipset are tested in a private network namespace where the sets are
@@ -31,18 +30,19 @@ import re
 import shlex
 
 from ansible_collections.portwarden.hardening.plugins.module_utils._fw_base import (
+    MISSING_OK,
+    Backend,
     FirewallError,
     TemporaryText,
     ensure_newline,
-    need,
     run_checked,
 )
 from ansible_collections.portwarden.hardening.plugins.module_utils._fw_nftables import legacy_rules_present
+from ansible_collections.portwarden.hardening.plugins.module_utils._fw_rules import SET_PREFIX
 from ansible_collections.portwarden.hardening.plugins.module_utils._live_firewall import accept_all_before
 
 CHAIN = "PORTWARDEN-INPUT"
 CHAIN_PREFIX = "PORTWARDEN-"
-SET_PREFIX = "portwarden-"
 JUMP = "-A INPUT -j %s" % CHAIN
 FORWARD_CHAIN = "PORTWARDEN-FORWARD"
 # Docker's documented place for rules that must see published-port traffic first.
@@ -54,59 +54,10 @@ DEFAULT_PATHS = {
     "content_ipset": "/etc/portwarden/ipset.conf",
 }
 FAMILY_PARTS = (("ipv4", "content", "iptables"), ("ipv6", "content_ipv6", "ip6tables"))
-# iptables' multiport match takes at most 15 ports, a range counting as two.
-MULTIPORT_MAX = 15
 
 _COUNTERS = re.compile(r"\s*\[\d+:\d+\]")
 _SET_NAME = re.compile(r"^%s[A-Za-z0-9_.-]{1,18}$" % SET_PREFIX)
 _SET_VOLATILE = re.compile(r"\s+(?:initval\s+0x[0-9a-fA-F]+|bucketsize\s+\d+)")
-
-
-def multiport_chunks(ranges, limit=MULTIPORT_MAX) -> list:
-    """Split merged ranges into groups that fit one multiport match."""
-    chunks, current, weight = [], [], 0
-    for low, high in ranges:
-        cost = 1 if low == high else 2
-        if current and weight + cost > limit:
-            chunks.append(current)
-            current, weight = [], 0
-        current.append([low, high])
-        weight += cost
-    if current:
-        chunks.append(current)
-    return chunks
-
-
-def port_spec(ranges, range_sep=":") -> str:
-    return ",".join(str(low) if low == high else "%d%s%d" % (low, range_sep, high) for low, high in ranges)
-
-
-def plan(model, family, ipset_min_sources=0) -> dict:
-    """Rules and sets for one family.
-
-    ``ipset_min_sources``: a source group (sources that share the same ports) with at
-    least this many networks goes into an ipset; 0 disables ipsets.
-    """
-    suffix = "4" if family == "ipv4" else "6"
-    rules, sets = [], []
-    for proto in ("tcp", "udp"):
-        for chunk in multiport_chunks(model[proto]["any"]):
-            rules.append({"proto": proto, "dports": port_spec(chunk), "source": None, "set": None})
-        for group in model[proto]["groups"][family]:
-            specs = [port_spec(chunk) for chunk in multiport_chunks(group["ports"])]
-            if ipset_min_sources and len(group["sources"]) >= ipset_min_sources:
-                name = "%s%s%s-%d" % (SET_PREFIX, proto, suffix, len([s for s in sets if s["proto"] == proto]))
-                sets.append({
-                    "name": name,
-                    "proto": proto,
-                    "family": "inet" if family == "ipv4" else "inet6",
-                    "members": list(group["sources"]),
-                })
-                rules.extend({"proto": proto, "dports": spec, "source": None, "set": name} for spec in specs)
-                continue
-            for source in group["sources"]:
-                rules.extend({"proto": proto, "dports": spec, "source": source, "set": None} for spec in specs)
-    return {"rules": rules, "sets": sets}
 
 
 def check_restore_scope(text, what) -> None:
@@ -197,19 +148,14 @@ def declares_forward(text) -> bool:
     return any(line.strip().startswith(":%s " % FORWARD_CHAIN) for line in (text or "").splitlines())
 
 
-class IptablesBackend:
+class IptablesBackend(Backend):
     name = "iptables"
     persists_on_apply = False
 
     def __init__(self, run, which, paths=None, tmpdir=None, options=None):
-        self.run = run
-        self.which = which
+        super().__init__(run, which, tmpdir=tmpdir)
         paths = paths or {}
         self.paths = {part: paths.get(part) or default for part, default in DEFAULT_PATHS.items()}
-        self.tmpdir = tmpdir
-
-    def _tool(self, name):
-        return need(self.which, name, self.name)
 
     def desired(self, content=None, content_ipv6=None, content_ipset=None, **_other_parts) -> dict:
         if not (content or "").strip() or not (content_ipv6 or "").strip():
@@ -228,20 +174,20 @@ class IptablesBackend:
             return
         for _family, part, tool in FAMILY_PARTS:
             with TemporaryText(parts[part], directory=self.tmpdir) as tmp:
-                run_checked(self.run, [self._tool(tool + "-restore"), "--test", "--noflush", tmp.path],
+                run_checked(self.run, [self.tool(tool + "-restore"), "--test", "--noflush", tmp.path],
                             "validating the %s rules" % tool, clean=tmp.clean)
 
     def _validate_in_namespace(self, parts) -> None:
         """The test looks up every set a rule matches, so create them where nobody sees them."""
-        unshare = self._tool("unshare")
-        ipset = self._tool("ipset")
+        unshare = self.tool("unshare")
+        ipset = self.tool("ipset")
         with TemporaryText(parts["content_ipset"], directory=self.tmpdir, display="rendered ipsets") as sets_file, \
                 TemporaryText(parts["content"], directory=self.tmpdir, display="rendered IPv4 rules") as v4, \
                 TemporaryText(parts["content_ipv6"], directory=self.tmpdir, display="rendered IPv6 rules") as v6:
             script = "%s -exist restore -file %s && %s --test --noflush %s && %s --test --noflush %s" % (
                 shlex.quote(ipset), shlex.quote(sets_file.path),
-                shlex.quote(self._tool("iptables-restore")), shlex.quote(v4.path),
-                shlex.quote(self._tool("ip6tables-restore")), shlex.quote(v6.path),
+                shlex.quote(self.tool("iptables-restore")), shlex.quote(v4.path),
+                shlex.quote(self.tool("ip6tables-restore")), shlex.quote(v6.path),
             )
             rc, out, err = self.run([unshare, "--net", "--", "/bin/sh", "-c", script])
             message = v6.clean(v4.clean(sets_file.clean((err or out or "").strip())))
@@ -254,7 +200,7 @@ class IptablesBackend:
                 raise FirewallError("validating the iptables rules and ipsets failed (rc=%d): %s" % (rc, message))
 
     def _chain_lines(self, tool):
-        out = run_checked(self.run, [self._tool(tool + "-save"), "-t", "filter"], "reading the %s filter table" % tool)
+        out = run_checked(self.run, [self.tool(tool + "-save"), "-t", "filter"], "reading the %s filter table" % tool)
         ours, jumps, forward_jumps = [], 0, 0
         for line in out.splitlines():
             if line.startswith(":" + CHAIN_PREFIX):
@@ -329,19 +275,19 @@ class IptablesBackend:
         families, live_sets = self._state()
         desired_sets = parse_sets(parts.get("content_ipset"))
         if desired_sets:
-            ipset = self._tool("ipset")
+            ipset = self.tool("ipset")
             run_checked(self.run, [ipset, "-exist", "restore"], "loading the ipsets", data=swap_script(desired_sets))
         for family, part, tool in FAMILY_PARTS:
             text = parts[part] if families[family][1] else with_jump(parts[part])
             with TemporaryText(text, directory=self.tmpdir, display="rendered %s rules" % family) as tmp:
-                run_checked(self.run, [self._tool(tool + "-restore"), "--noflush", tmp.path],
+                run_checked(self.run, [self.tool(tool + "-restore"), "--noflush", tmp.path],
                             "loading the %s rules" % tool, clean=tmp.clean)
             self._settle_forward(tool, declares_forward(parts[part]), families[family])
         self._destroy_sets(live_sets, keep=desired_sets)
 
     def _settle_forward(self, tool, wanted, live) -> None:
         """One jump from DOCKER-USER to our forward chain when wanted; neither when not."""
-        binary = self._tool(tool)
+        binary = self.tool(tool)
         if wanted:
             if live[2] == 1:
                 return
@@ -363,12 +309,12 @@ class IptablesBackend:
     def _destroy_sets(self, live_sets, keep=()) -> None:
         names = sorted({line.split()[1] for line in live_sets if line.startswith("create ")} - set(keep))
         for name in names:
-            run_checked(self.run, [self._tool("ipset"), "destroy", name], "removing the unused ipset %s" % name)
+            run_checked(self.run, [self.tool("ipset"), "destroy", name], "removing the unused ipset %s" % name)
 
     def remove(self) -> None:
         families, live_sets = self._state()
         for family, _part, tool in FAMILY_PARTS:
-            binary = self._tool(tool)
+            binary = self.tool(tool)
             for _jump in range(families[family][1]):
                 run_checked(self.run, [binary, "-D", "INPUT", "-j", CHAIN], "removing the jump to %s" % CHAIN)
             for _jump in range(families[family][2]):
@@ -382,7 +328,7 @@ class IptablesBackend:
         self._destroy_sets(live_sets)
 
     def facts(self) -> dict:
-        binary = self._tool("iptables")
+        binary = self.tool("iptables")
         rc, out, _err = self.run([binary, "--version"])
         variant = "nf_tables" if "nf_tables" in out else "legacy"
         facts = {"iptables_variant": variant, "mixed_backends": False}
@@ -390,7 +336,7 @@ class IptablesBackend:
         # chain never sees those packets, and the allowlist is not enforced for them.
         ineffective = []
         for family, _part, tool in FAMILY_PARTS:
-            rc, out, _err = self.run([self._tool(tool + "-save"), "-t", "filter"])
+            rc, out, _err = self.run([self.tool(tool + "-save"), "-t", "filter"])
             if rc == 0:
                 ineffective.extend("%s: %s" % (family, rule) for rule in accept_all_before(out, CHAIN))
         if ineffective:
@@ -414,3 +360,31 @@ class IptablesBackend:
                     ("# IPv6 (ip6tables-restore --noflush)\n", parts.get("content_ipv6")),
                     ("# ipsets (ipset restore)\n", parts.get("content_ipset"))]
         return "".join(header + ensure_newline(body) for header, body in sections if body)
+
+    def restore_plan(self, previous, desired) -> dict:
+        """The snapshot's ipsets swapped in, ``iptables-restore --noflush`` and
+        ``ip6tables-restore --noflush`` of the snapshot (one commit per family), then the
+        ipsets only the new ruleset had are destroyed (no snapshot: our jumps and chains are
+        removed)."""
+        new_sets = set(parse_sets(desired.get("content_ipset")))
+        plan = {"files": self.boot_files(), "payloads": {}, "steps": []}
+        if previous.get("present"):
+            old_sets = parse_sets(previous.get("content_ipset"))
+            if old_sets:
+                plan["payloads"]["ipsets"] = swap_script(old_sets)
+                plan["steps"].append({"argv": [self.tool("ipset"), "-exist", "restore"], "stdin": {"payload": "ipsets"}})
+            for _family, part, name in FAMILY_PARTS:
+                plan["payloads"][name] = previous[part]
+                plan["steps"].append({"argv": [self.tool(name + "-restore"), "--noflush", {"payload": name}]})
+            gone = sorted(new_sets - set(old_sets))
+        else:
+            for _family, _part, name in FAMILY_PARTS:
+                binary = self.tool(name)
+                plan["steps"] += [
+                    {"argv": [binary, "-D", "INPUT", "-j", CHAIN], "ok_rc": MISSING_OK},
+                    {"argv": [binary, "-F", CHAIN], "ok_rc": MISSING_OK},
+                    {"argv": [binary, "-X", CHAIN], "ok_rc": MISSING_OK},
+                ]
+            gone = sorted(new_sets)
+        plan["steps"] += [{"argv": [self.tool("ipset"), "destroy", name], "ok_rc": MISSING_OK} for name in gone]
+        return plan

@@ -21,10 +21,10 @@ from __future__ import annotations
 import re
 
 from ansible_collections.portwarden.hardening.plugins.module_utils._fw_base import (
+    Backend,
     FirewallError,
     TemporaryText,
     ensure_newline,
-    need,
     required_content,
     run_checked,
 )
@@ -139,21 +139,19 @@ def legacy_rules_present(run, which) -> list:
     return found
 
 
-class NftablesBackend:
+class NftablesBackend(Backend):
     name = "nftables"
     persists_on_apply = False
 
     def __init__(self, run, which, paths=None, tmpdir=None, options=None):
-        self.run = run
-        self.which = which
+        super().__init__(run, which, tmpdir=tmpdir)
         self.paths = {"content": (paths or {}).get("content") or DEFAULT_PATH}
-        self.tmpdir = tmpdir
         self._nft = None
 
     @property
     def nft(self):
         if self._nft is None:
-            self._nft = need(self.which, "nft", self.name)
+            self._nft = self.tool("nft")
         return self._nft
 
     def desired(self, content=None, **_other_parts) -> dict:
@@ -176,10 +174,8 @@ class NftablesBackend:
         """A listing made loadable; used as the snapshot only when no exact one is known."""
         return {"content": REPLACE_HEADER + ensure_newline(current)}
 
-    @staticmethod
-    def matches(parts, current):
-        """A listing cannot be compared with the loaded text: the engine's record decides."""
-        return None
+    # matches(): the default (None): a listing cannot be compared with the loaded text, so
+    # the engine's record decides.
 
     def apply(self, parts, current=None) -> None:
         with TemporaryText(parts["content"], suffix=".nft", directory=self.tmpdir) as tmp:
@@ -202,3 +198,21 @@ class NftablesBackend:
     @staticmethod
     def text(parts) -> str:
         return parts.get("content") or ""
+
+    def restore_plan(self, previous, desired) -> dict:
+        """``nft -f`` of the snapshot, which starts with ``table inet portwarden {}`` +
+        ``delete table inet portwarden``, so the restore is one atomic transaction (no
+        snapshot: the same two lines alone remove our table)."""
+        text = previous["content"] if previous.get("present") else REPLACE_HEADER
+        if previous.get("source") == "live":
+            # A listing read back from the kernel is not always loadable as printed; a snapshot
+            # that cannot be restored is no safety net, so refuse before anything changes.
+            with TemporaryText(text, suffix=".nft", directory=self.tmpdir, display="snapshot of the live table") as tmp:
+                run_checked(self.run, [self.nft, "-c", "-f", tmp.path],
+                            "checking that the live table can be restored (changed behind portwarden's back)",
+                            clean=tmp.clean)
+        return {
+            "files": self.boot_files(),
+            "payloads": {"ruleset.nft": text},
+            "steps": [{"argv": [self.nft, "-f", {"payload": "ruleset.nft"}]}],
+        }

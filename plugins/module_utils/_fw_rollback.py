@@ -1,45 +1,18 @@
 # Copyright (c) 2026, portwarden maintainers
 # SPDX-License-Identifier: GPL-3.0-or-later
 # This file is part of portwarden.hardening; it is private to the collection and may change without notice.
-"""Commit-confirmed firewall changes: the restore plan of each backend, and the guard around apply.
+"""Commit-confirmed firewall changes: the guard around apply, and the check after a rollback.
 
-``restore_plan()`` turns the snapshot the engine takes before it applies (``previous``, in
-the shape of the module's options) into a backend-agnostic plan for ``_rollback``: which
-files to put back byte for byte, and which commands bring the running firewall back. It
-always goes back to the snapshot - the last state that was in force - and never to an
-open firewall, except where the snapshot itself is "nothing of ours".
-
-* nftables: ``nft -f`` of the snapshot, which starts with ``table inet portwarden {}`` +
-  ``delete table inet portwarden``, so the restore is one atomic transaction (no snapshot:
-  the same two lines alone remove our table).
-* iptables: the ipsets of the snapshot swapped in, ``iptables-restore --noflush`` and
-  ``ip6tables-restore --noflush`` of the snapshot (one commit per family), then the ipsets
-  only the new ruleset had are destroyed (no snapshot: our jumps and chains are removed).
-* ufw: the rules the new ruleset removed are added back first, the default and the log
-  level are set back, the rules it added are deleted, then ufw's own files are put back
-  byte for byte, so ``ufw status`` reads as it did (ufw has no transaction; nothing is
-  closed before the snapshot's rules are open again, and ufw is never stopped).
-* firewalld: the zone file and ``firewalld.conf`` (the default zone) are put back, then
-  ``firewall-cmd --reload``, which keeps established connections.
-
-Every plan also puts back the engine's record of the last apply and the boot files.
+``restore_plan()`` asks the backend for its plan (``Backend.restore_plan``: which files to
+put back byte for byte, and which commands bring the running firewall back to the snapshot
+the engine took before it applied, ``previous``) and adds what every plan puts back: the
+engine's record of the last apply. ``_rollback`` runs the plan later, on its own.
 """
 
 from __future__ import annotations
 
-import shlex
-
 from ansible_collections.portwarden.hardening.plugins.module_utils import _rollback
-from ansible_collections.portwarden.hardening.plugins.module_utils._fw_base import (
-    FirewallError,
-    StateStore,
-    TemporaryText,
-    run_checked,
-    sha256,
-)
-from ansible_collections.portwarden.hardening.plugins.module_utils._fw_iptables import CHAIN, parse_sets, swap_script
-from ansible_collections.portwarden.hardening.plugins.module_utils._fw_nftables import REPLACE_HEADER
-from ansible_collections.portwarden.hardening.plugins.module_utils._fw_ufw import parse_content, render_rule
+from ansible_collections.portwarden.hardening.plugins.module_utils._fw_base import FirewallError, StateStore, sha256
 from ansible_collections.portwarden.hardening.plugins.module_utils._management import current_session
 
 # Extra time the first countdown gives the apply itself. None: the countdown is restarted
@@ -47,78 +20,11 @@ from ansible_collections.portwarden.hardening.plugins.module_utils._management i
 # adds and deletes rule by rule) never runs out of time while it makes progress, and an
 # apply whose module dies is restored rollback_timeout after its last command started.
 APPLY_LEAD_TIME = 0
-# Deleting a rule or chain that is not there is fine during a restore.
-MISSING_OK = [0, 1, 2]
-
-
-def _nftables(backend, previous, desired) -> dict:
-    text = previous["content"] if previous.get("present") else REPLACE_HEADER
-    if previous.get("source") == "live":
-        # A listing read back from the kernel is not always loadable as printed; a snapshot
-        # that cannot be restored is no safety net, so refuse before anything changes.
-        with TemporaryText(text, suffix=".nft", directory=backend.tmpdir, display="snapshot of the live table") as tmp:
-            run_checked(backend.run, [backend.nft, "-c", "-f", tmp.path],
-                        "checking that the live table can be restored (changed behind portwarden's back)", clean=tmp.clean)
-    return {
-        "files": sorted(backend.paths.values()),
-        "payloads": {"ruleset.nft": text},
-        "steps": [{"argv": [backend.nft, "-f", {"payload": "ruleset.nft"}]}],
-    }
-
-
-def _iptables(backend, previous, desired) -> dict:
-    tool = backend._tool
-    new_sets = set(parse_sets(desired.get("content_ipset")))
-    plan = {"files": sorted(backend.paths.values()), "payloads": {}, "steps": []}
-    if previous.get("present"):
-        old_sets = parse_sets(previous.get("content_ipset"))
-        if old_sets:
-            plan["payloads"]["ipsets"] = swap_script(old_sets)
-            plan["steps"].append({"argv": [tool("ipset"), "-exist", "restore"], "stdin": {"payload": "ipsets"}})
-        for part, name in (("content", "iptables"), ("content_ipv6", "ip6tables")):
-            plan["payloads"][name] = previous[part]
-            plan["steps"].append({"argv": [tool(name + "-restore"), "--noflush", {"payload": name}]})
-        gone = sorted(new_sets - set(old_sets))
-    else:
-        for name in ("iptables", "ip6tables"):
-            binary = tool(name)
-            plan["steps"] += [
-                {"argv": [binary, "-D", "INPUT", "-j", CHAIN], "ok_rc": MISSING_OK},
-                {"argv": [binary, "-F", CHAIN], "ok_rc": MISSING_OK},
-                {"argv": [binary, "-X", CHAIN], "ok_rc": MISSING_OK},
-            ]
-        gone = sorted(new_sets)
-    plan["steps"] += [{"argv": [tool("ipset"), "destroy", name], "ok_rc": MISSING_OK} for name in gone]
-    return plan
-
-
-def _ufw(backend, previous, desired) -> dict:
-    old = parse_content(previous["content"])
-    new = parse_content(desired["content"])
-    ufw = backend.ufw
-    steps = [{"argv": [ufw] + shlex.split(render_rule(*rule))} for rule in sorted(old["rules"] - new["rules"], key=str)]
-    if old["default"] in ("deny", "reject", "allow"):
-        steps.append({"argv": [ufw, "default", old["default"], "incoming"]})
-    if old["logging"]:
-        steps.append({"argv": [ufw, "logging", old["logging"]]})
-    steps += [{"argv": [ufw, "delete"] + shlex.split(render_rule(*rule)), "ok_rc": MISSING_OK}
-              for rule in sorted(new["rules"] - old["rules"], key=str)]
-    if old["enabled"] == "no":
-        steps.append({"argv": [ufw, "disable"]})
-    return {"files": backend.boot_files(), "payloads": {}, "steps": steps, "restore_files": "after"}
-
-
-def _firewalld(backend, previous, desired) -> dict:
-    steps = [{"argv": [backend._cmd(), "--reload"]}] if backend.running() else []
-    return {"files": backend.boot_files(), "payloads": {}, "steps": steps}
-
-
-PLANS = {"nftables": _nftables, "iptables": _iptables, "ufw": _ufw, "firewalld": _firewalld}
 
 
 def restore_plan(backend, previous, desired, state_dir) -> dict:
-    """The plan that puts ``backend`` back to ``previous``; see the module docstring."""
-    plan = PLANS[backend.name](backend, previous, desired)
+    """The plan that puts ``backend`` back to ``previous``, with the engine's record."""
+    plan = backend.restore_plan(previous, desired)
     plan["files"] = sorted(set(plan["files"]) | {StateStore(state_dir, backend.name).path})
     plan["scope"] = "firewall"
     plan["description"] = "the %s ruleset portwarden applied" % backend.name

@@ -33,15 +33,17 @@ import re
 import shlex
 
 from ansible_collections.portwarden.hardening.plugins.module_utils._fw_base import (
+    MISSING_OK,
+    Backend,
     FirewallError,
     ensure_newline,
-    need,
     required_content,
     read_text,
     run_checked,
 )
+from ansible_collections.portwarden.hardening.plugins.module_utils._fw_rules import MULTIPORT_MAX, UFW_TAG as TAG
+from ansible_collections.portwarden.hardening.plugins.module_utils._fw_rules import ufw_rule as render_rule
 
-TAG = "portwarden"
 UFW_CONF = "/etc/ufw/ufw.conf"
 UFW_DEFAULTS = "/etc/default/ufw"
 # What ufw loads at boot (rules, whether it is enabled, the defaults): the files a
@@ -49,8 +51,6 @@ UFW_DEFAULTS = "/etc/default/ufw"
 BOOT_FILES = ("/etc/ufw/user.rules", "/etc/ufw/user6.rules", UFW_CONF, UFW_DEFAULTS)
 POLICIES = {"DROP": "deny", "REJECT": "reject", "ACCEPT": "allow"}
 LOG_LEVELS = ("off", "on", "low", "medium", "high", "full")
-# ufw hands a port list to iptables' multiport: at most 15 ports, a range counting as two.
-MULTIPORT_MAX = 15
 
 _PORT = r"[0-9]{1,5}(?::[0-9]{1,5})?"
 _PORTS = r"%s(?:,%s)*" % (_PORT, _PORT)
@@ -92,13 +92,6 @@ def parse_rule(line, where="ufw rule"):
         except ValueError:
             raise FirewallError("%s: '%s' is not an IPv4 or IPv6 network" % (where, source)) from None
     return match.group("proto"), _ports(match.group("ports"), where), source, match.group("comment")
-
-
-def render_rule(proto, ports, source) -> str:
-    spec = ",".join(str(low) if low == high else "%d:%d" % (low, high) for low, high in ports)
-    if source is None:
-        return "allow %s/%s comment '%s'" % (spec, proto, TAG)
-    return "allow from %s to any port %s proto %s comment '%s'" % (source, spec, proto, TAG)
 
 
 def parse_content(text) -> dict:
@@ -145,25 +138,20 @@ def _setting(text, key):
     return match.group(1).strip() if match else None
 
 
-class UfwBackend:
+class UfwBackend(Backend):
     name = "ufw"
     persists_on_apply = True
 
-    def __init__(self, run, which, paths=None, tmpdir=None, options=None):
-        self.run = run
-        self.which = which
-        self.paths = {}
-
     @property
     def ufw(self):
-        return need(self.which, "ufw", self.name)
+        return self.tool("ufw")
 
     def desired(self, content=None, **_other_parts) -> dict:
         return {"content": ensure_newline(required_content(content, self.name, "the rendered ufw rules"))}
 
     def validate(self, parts) -> None:
         parse_content(parts["content"])
-        need(self.which, "ufw", self.name)
+        self.tool("ufw")
 
     def _live(self):
         out = run_checked(self.run, [self.ufw, "show", "added"], "reading the ufw rules")
@@ -226,8 +214,7 @@ class UfwBackend:
         elif wanted["enabled"] == "no" and state["enabled"] == "yes":
             run_checked(self.run, [self.ufw, "disable"], "disabling ufw")
 
-    @staticmethod
-    def boot_files() -> list:
+    def boot_files(self) -> list:
         """The files ufw writes as it applies and loads at boot."""
         return list(BOOT_FILES)
 
@@ -248,3 +235,22 @@ class UfwBackend:
     @staticmethod
     def text(parts) -> str:
         return parts.get("content") or ""
+
+    def restore_plan(self, previous, desired) -> dict:
+        """The rules the new ruleset removed are added back first, the default and the log
+        level are set back, the rules it added are deleted, then ufw's own files are put back
+        byte for byte, so ``ufw status`` reads as it did (ufw has no transaction; nothing is
+        closed before the snapshot's rules are open again, and ufw is never stopped)."""
+        old = parse_content(previous["content"])
+        new = parse_content(desired["content"])
+        ufw = self.ufw
+        steps = [{"argv": [ufw] + shlex.split(render_rule(*rule))} for rule in sorted(old["rules"] - new["rules"], key=str)]
+        if old["default"] in ("deny", "reject", "allow"):
+            steps.append({"argv": [ufw, "default", old["default"], "incoming"]})
+        if old["logging"]:
+            steps.append({"argv": [ufw, "logging", old["logging"]]})
+        steps += [{"argv": [ufw, "delete"] + shlex.split(render_rule(*rule)), "ok_rc": MISSING_OK}
+                  for rule in sorted(new["rules"] - old["rules"], key=str)]
+        if old["enabled"] == "no":
+            steps.append({"argv": [ufw, "disable"]})
+        return {"files": self.boot_files(), "payloads": {}, "steps": steps, "restore_files": "after"}

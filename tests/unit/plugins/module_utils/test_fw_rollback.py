@@ -160,11 +160,11 @@ def guarded(tmp_path, monkeypatch):
     backend = FakeBackend(tmp_path)
 
     # The restore "loads" the snapshot into the live file.
-    def plan(backend_, previous, desired):
+    def plan(previous, desired):
         return {"files": [], "payloads": {"ruleset": previous["content"]},
                 "steps": [{"argv": ["/bin/sh", "-c", 'cat "$0" > %s' % backend.live, {"payload": "ruleset"}]}]}
 
-    monkeypatch.setitem(_fw_rollback.PLANS, "nftables", plan)
+    backend.restore_plan = plan
     monkeypatch.setattr(_fw_rollback, "APPLY_LEAD_TIME", 0)
     guard = FirewallGuard(30, {"path": None}, base_dir=str(tmp_path / "rollback"), state_dir=str(tmp_path / "state"),
                           python=sys.executable, use_systemd=False)
