@@ -119,12 +119,28 @@ def role_vars_file():
     return yaml.safe_load((ROLE / "vars" / "main.yml").read_text())
 
 
+def evaluate(env, value, variables):
+    """One vars/main.yml value as Ansible templates it: a lone ``{{ expression }}`` keeps
+    its type (the backend table's rows are dicts and lists), other strings render as text."""
+    if isinstance(value, dict):
+        return {key: evaluate(env, item, variables) for key, item in value.items()}
+    if isinstance(value, list):
+        return [evaluate(env, item, variables) for item in value]
+    if not isinstance(value, str):
+        return value
+    lone = re.fullmatch(r"\s*\{\{(.*)\}\}\s*", value, re.DOTALL)
+    if lone and "{{" not in lone.group(1):
+        return env.compile_expression(lone.group(1), undefined_to_none=False)(**variables)
+    return env.from_string(value).render(variables).strip()
+
+
 def render(template, variables):
     env = environment()
     variables = dict(variables)
-    for name, expression in role_vars_file().items():
+    for name, value in role_vars_file().items():
         try:
-            variables[name] = env.from_string(expression).render(variables).strip()
+            variables[name] = evaluate(env, value, variables)
+            str(variables[name])  # an undefined result raises here, like a use in a template
         except jinja2.UndefinedError:
             continue  # needs the backend, which only the boot templates are given
     return env.get_template(template).render(variables)
