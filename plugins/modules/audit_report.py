@@ -160,23 +160,26 @@ options:
         node_exporter.
     type: bool
     default: false
+extends_documentation_fragment:
+  - portwarden.hardening._attributes
 attributes:
   check_mode:
-    description: Can run in check mode and then writes nothing.
-    support: full
     details:
       - In check mode nothing is written; the result shows which files would be.
       - The P(portwarden.hardening.audit#role) role runs this task with C(check_mode=false) on purpose, so a drift
         check under C(--check) still writes its reports on the controller while nothing changes on any host.
   diff_mode:
-    description: Returns no diff; the reports are new files of each run.
-    support: none
+    details:
+      - The reports are new files of each run.
   idempotent:
-    description: Whether a second run with the same input changes nothing.
     support: partial
     details:
       - Every run is a new run with its own timestamps and history file, so the files change on every run.
         C(latest.*) files whose content is unchanged are not rewritten.
+  platform:
+    platforms: posix
+    details:
+      - Runs on the controller (C(delegate_to=localhost)); needs only the Python standard library.
 author:
   - portwarden maintainers (@portwarden)
 seealso:

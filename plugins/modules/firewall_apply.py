@@ -111,16 +111,19 @@ options:
     description: Where the host keeps armed and fired rollbacks.
     type: path
     default: /var/lib/portwarden/rollback
+extends_documentation_fragment:
+  - portwarden.hardening._attributes
 attributes:
   check_mode:
-    description: Validates and reports what would change; changes nothing.
-    support: full
+    details:
+      - Validates the rendered ruleset on the host and reports what would change; changes nothing.
   diff_mode:
-    description: Shows the last applied (or live) ruleset against the rendered one.
     support: full
+    details:
+      - Shows the last applied (or live) ruleset against the rendered one.
   idempotent:
-    description: Applies and reports a change only when the live ruleset or the boot files differ.
-    support: full
+    details:
+      - Applies and reports a change only when the live ruleset or the boot files differ.
 notes:
   - The C(portwarden.hardening.firewall) role renders the content from C(portwarden_allowlist), installs the boot
     unit C(portwarden-firewall.service) and calls this module; most users want the role.

@@ -39,16 +39,15 @@ options:
     description: Where rollbacks are kept on the host.
     type: path
     default: /var/lib/portwarden/rollback
+extends_documentation_fragment:
+  - portwarden.hardening._attributes
 attributes:
   check_mode:
-    description: Reports what it would do; O(state=disarmed) does not disarm in check mode.
-    support: full
-  diff_mode:
-    description: Nothing to show.
-    support: none
+    details:
+      - O(state=disarmed) does not disarm in check mode.
   idempotent:
-    description: Disarming a rollback that is already gone changes nothing.
-    support: full
+    details:
+      - Disarming a rollback that is already gone changes nothing.
 seealso:
   - module: portwarden.hardening.firewall_apply
 author:

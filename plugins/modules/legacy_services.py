@@ -67,20 +67,17 @@ options:
         asynchronously after rereading their configuration).
     type: float
     default: 10
+extends_documentation_fragment:
+  - portwarden.hardening._attributes
 attributes:
   check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
-    support: full
     details:
       - Reports what would be stopped, masked, commented out and removed, with diffs, and changes nothing.
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
     details:
       - Before and after of every inetd and xinetd file that changes, of the unit states, and of the packages removed.
   idempotent:
-    description: When run twice in a row outside check mode, with the same arguments, the second invocation indicates no change.
-    support: full
     details:
       - Masked units, marked inetd lines and C(disable = yes) blocks are left as they are; a second run reports
         C(changed=false).

@@ -97,18 +97,12 @@ options:
         costs a noticeable fraction of a second per task; a registered result does not.
     type: bool
     default: true
+extends_documentation_fragment:
+  - portwarden.hardening._attributes
 attributes:
   check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
-    support: full
     details:
       - The module only reads; check mode gathers the same facts.
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: none
-  idempotent:
-    description: When run twice in a row outside check mode, with the same arguments, the second invocation indicates no change.
-    support: full
   facts:
     description: Action returns an C(ansible_facts) dictionary that will update existing host facts.
     support: full

@@ -43,16 +43,15 @@ options:
         (C(local), C(docker exec), C(chroot)); then only a session found on the host is protected.
     type: bool
     default: true
+extends_documentation_fragment:
+  - portwarden.hardening._attributes
 attributes:
   check_mode:
-    description: Reads only; runs the same in check mode.
-    support: full
-  diff_mode:
-    description: Changes nothing, so there is nothing to show.
-    support: none
+    details:
+      - Reads only; runs the same in check mode.
   idempotent:
-    description: Never changes the host.
-    support: full
+    details:
+      - Never changes the host.
 notes:
   - Run it with the privileges the firewall change runs with; reading another user's sshd process needs root.
 author:

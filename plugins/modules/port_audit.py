@@ -53,17 +53,15 @@ description:
 author:
   - portwarden maintainers (@portwarden)
 extends_documentation_fragment:
+  - portwarden.hardening._attributes
   - portwarden.hardening._allowlist
 attributes:
   check_mode:
-    description: Can run in check mode and return the same result as without it.
-    support: full
-  diff_mode:
-    description: Returns no diff; the module changes nothing.
-    support: none
+    details:
+      - Returns the same result as without check mode.
   idempotent:
-    description: Running it again against the same sockets returns the same result and never reports a change.
-    support: full
+    details:
+      - Running it again against the same sockets returns the same result and never reports a change.
 options:
   listening:
     description:
