@@ -28,12 +28,14 @@ from ansible.plugins.action import ActionBase
 from ansible.plugins.connection import ConnectionBase
 from ansible.utils.display import Display
 
+from ansible_collections.portwarden.hardening.plugins.module_utils._constants import ROLLBACK_DIR
+
 display = Display()
 
 MODULE = "portwarden.hardening.firewall_apply"
 CONFIRM = "portwarden.hardening.firewall_rollback"
 DEFAULT_ROLLBACK_TIMEOUT = 60
-DEFAULT_ROLLBACK_DIR = "/var/lib/portwarden/rollback"
+DEFAULT_ROLLBACK_DIR = ROLLBACK_DIR
 DEFAULT_CONNECT_TIMEOUT = 10
 # The last confirmation attempt must end this long before the rollback fires.
 MARGIN = 1.0

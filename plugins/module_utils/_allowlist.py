@@ -21,10 +21,10 @@ from ansible_collections.portwarden.hardening.plugins.module_utils._services imp
     service_names,
     service_ports,
 )
+from ansible_collections.portwarden.hardening.plugins.module_utils._constants import PROTOCOLS
 
 PORT_MIN = 1
 PORT_MAX = 65535
-PROTOCOLS = ("tcp", "udp")
 DEFAULT_PROTO = "tcp"
 ALLOWED_KEYS = ("port", "proto", "sources", "process", "required", "comment", "origin")
 

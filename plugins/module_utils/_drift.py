@@ -45,9 +45,7 @@ from ansible_collections.portwarden.hardening.plugins.module_utils._allowlist im
 from ansible_collections.portwarden.hardening.plugins.module_utils._audit_exceptions import is_expired
 from ansible_collections.portwarden.hardening.plugins.module_utils._legacy_catalog import legacy_ports
 from ansible_collections.portwarden.hardening.plugins.module_utils import _published_audit
-
-KINDS = ("unexpected", "missing", "mismatched")
-SEVERITIES = ("critical", "high", "medium")
+from ansible_collections.portwarden.hardening.plugins.module_utils._constants import KINDS, SEVERITIES
 
 # Ports whose unexpected exposure is critical: every legacy service of the catalog
 # (_legacy_catalog, the one list of legacy services), plus ports the catalog does not

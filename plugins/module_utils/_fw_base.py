@@ -1,7 +1,7 @@
 # Copyright (c) 2026, portwarden maintainers
 # SPDX-License-Identifier: GPL-3.0-or-later
 # This file is part of portwarden.hardening; it is private to the collection and may change without notice.
-"""What every firewall backend shares: the error type, how commands run, files on disk.
+"""What every firewall backend shares: the contract (``Backend``), the error type, how commands run, files on disk.
 
 Backends never import AnsibleModule. They are handed a ``run`` callable with the shape of
 ``AnsibleModule.run_command`` restricted to what they need::
@@ -19,6 +19,8 @@ import json
 import os
 import re
 import tempfile
+
+from ansible_collections.portwarden.hardening.plugins.module_utils._atomic import write_atomic
 
 # Paths end up in generated shell scripts and systemd units (boot loaders, ExecStart=):
 # absolute, only characters no shell or unit parser treats specially, no ".." component.
@@ -76,26 +78,6 @@ def read_text(path):
             return handle.read()
     except FileNotFoundError:
         return None
-
-
-def write_atomic(path, text, mode=0o640) -> None:
-    """Write ``text`` to ``path`` through a temporary file and rename, so a reader (or a
-    boot that happens in between) sees either the old or the new file, never half."""
-    directory = os.path.dirname(path) or "."
-    os.makedirs(directory, mode=0o755, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=".portwarden-", dir=directory)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-            stream.flush()
-            # On the descriptor: a chmod by name would follow a symlink swapped in meanwhile.
-            os.fchmod(stream.fileno(), mode)
-            os.fsync(stream.fileno())
-        os.rename(temporary, path)
-    except BaseException:
-        if os.path.lexists(temporary):
-            os.unlink(temporary)
-        raise
 
 
 def remove_file(path) -> bool:
@@ -187,7 +169,7 @@ class StateStore:
 
     def save(self, applied, live) -> None:
         record = {"version": self.VERSION, "applied": applied, "live_sha256": sha256(live)}
-        write_atomic(self.path, json.dumps(record, sort_keys=True, indent=1) + "\n", mode=0o600)
+        write_atomic(self.path, json.dumps(record, sort_keys=True, indent=1) + "\n", mode=0o600, make_dirs=True)
 
     def clear(self) -> bool:
         return remove_file(self.path)

@@ -41,8 +41,9 @@ from ansible_collections.portwarden.hardening.plugins.module_utils._fw_base impo
     read_text,
     remove_file,
     sha256,
-    write_atomic,
 )
+from ansible_collections.portwarden.hardening.plugins.module_utils._atomic import write_atomic
+from ansible_collections.portwarden.hardening.plugins.module_utils._constants import FIREWALL_STATE_DIR
 from ansible_collections.portwarden.hardening.plugins.module_utils._fw_firewalld import FirewalldBackend
 from ansible_collections.portwarden.hardening.plugins.module_utils._fw_iptables import IptablesBackend
 from ansible_collections.portwarden.hardening.plugins.module_utils._fw_nftables import NftablesBackend
@@ -57,7 +58,7 @@ BACKENDS = {
     "firewalld": FirewalldBackend,
 }
 PATH_OPTIONS = {"content": "path", "content_ipv6": "path_ipv6", "content_ipset": "path_ipset"}
-DEFAULT_STATE_DIR = "/var/lib/portwarden/firewall"
+DEFAULT_STATE_DIR = FIREWALL_STATE_DIR
 # Beside each boot file, a copy in <state_dir>/last-good/: the boot loaders fall back to it
 # when the boot file does not load, so a damaged file never leaves a host without rules.
 LAST_GOOD = "last-good"
@@ -90,7 +91,7 @@ def _persist_needed(backend, parts, state_dir) -> bool:
 def _persist(backend, parts, state_dir) -> None:
     for path, text in sorted(_boot_files(backend, parts, state_dir).items()):
         if text:
-            write_atomic(path, text, mode=0o640)
+            write_atomic(path, text, mode=0o640, make_dirs=True)
         else:
             remove_file(path)
 

@@ -35,8 +35,8 @@ from ansible_collections.portwarden.hardening.plugins.module_utils._fw_base impo
     read_text,
     remove_file,
     run_checked,
-    write_atomic,
 )
+from ansible_collections.portwarden.hardening.plugins.module_utils._atomic import write_atomic
 
 CONFIG_DIR = "/etc/firewalld"
 DEFAULT_ZONE = "portwarden"
@@ -308,7 +308,7 @@ class FirewalldBackend(Backend):
     def apply(self, parts, current=None) -> None:
         desired = zone_settings(parts["content"])
         if not self.running():
-            write_atomic(self.paths["content"], parts["content"], mode=0o644)
+            write_atomic(self.paths["content"], parts["content"], mode=0o644, make_dirs=True)
             if self.make_default and self._default_zone(False) != self.zone:
                 run_checked(self.run, [self._offline(), "--set-default-zone=%s" % self.zone], "making %s the default zone" % self.zone)
             return

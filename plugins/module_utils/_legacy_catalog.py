@@ -323,7 +323,8 @@ _ENTRIES = (
     },
 )
 
-KINDS = ("legacy", "review")
+# What a catalog entry is: a legacy service to disable, or one to review (not drift KINDS).
+SERVICE_KINDS = ("legacy", "review")
 FAMILIES = ("Debian", "RedHat", "Suse")
 
 

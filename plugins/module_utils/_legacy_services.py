@@ -17,7 +17,6 @@ Everything is read first; nothing changes when reading fails or an input is bad.
 from __future__ import annotations
 
 import os
-import tempfile
 import time
 
 from ansible_collections.portwarden.hardening.plugins.module_utils import _inetd
@@ -26,6 +25,7 @@ from ansible_collections.portwarden.hardening.plugins.module_utils import _legac
 from ansible_collections.portwarden.hardening.plugins.module_utils import _legacy_units as units
 from ansible_collections.portwarden.hardening.plugins.module_utils import _owners
 from ansible_collections.portwarden.hardening.plugins.module_utils import _xinetd
+from ansible_collections.portwarden.hardening.plugins.module_utils._atomic import write_atomic
 
 GROUPS = ("legacy", "review")
 
@@ -133,18 +133,7 @@ class Host:
 def write_atomically(path: str, data: bytes) -> None:
     """Replace path with data in one rename, keeping its mode and owner."""
     stat = os.stat(path)
-    handle, temporary = tempfile.mkstemp(prefix=".portwarden-", dir=os.path.dirname(path))
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.chmod(temporary, stat.st_mode & 0o7777)
-        if hasattr(os, "chown"):
-            os.chown(temporary, stat.st_uid, stat.st_gid)
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
+    write_atomic(path, data, mode=stat.st_mode & 0o7777, owner=(stat.st_uid, stat.st_gid))
 
 
 class _Lookup:

@@ -18,10 +18,11 @@ from __future__ import annotations
 import os
 
 from ansible_collections.portwarden.hardening.plugins.module_utils import _live_firewall
+from ansible_collections.portwarden.hardening.plugins.module_utils._constants import FIREWALL_STATE_DIR
 from ansible_collections.portwarden.hardening.plugins.module_utils._published_host import _run
 
 BACKENDS = ("auto", "nftables", "iptables", "ufw", "firewalld")
-DEFAULT_STATE_DIR = "/var/lib/portwarden/firewall"
+DEFAULT_STATE_DIR = FIREWALL_STATE_DIR
 COMMANDS = {
     "nft": ("nft", "-j", "list", "ruleset"),
     "iptables": ("iptables-save", "-t", "filter"),

@@ -24,11 +24,10 @@ import re
 from collections.abc import Mapping
 
 from ansible_collections.portwarden.hardening.plugins.module_utils import _reports_exposure
+from ansible_collections.portwarden.hardening.plugins.module_utils._constants import KINDS, SEVERITIES
 
 SCHEMA = "portwarden.hardening/drift-run"
 SCHEMA_VERSION = 1
-KINDS = ("unexpected", "missing", "mismatched")
-SEVERITIES = ("critical", "high", "medium")
 # Worst first: how a host's row, a matrix cell or a sort order picks what to show.
 STATUS_ORDER = ("unreachable", "error", "drift", "compliant")
 KIND_TITLES = {

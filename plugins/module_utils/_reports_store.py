@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 
+from ansible_collections.portwarden.hardening.plugins.module_utils._atomic import write_atomic
 from ansible_collections.portwarden.hardening.plugins.module_utils._reports import (
     load_json,
     make_run_id,
@@ -80,8 +80,8 @@ def parse_mode(value, name: str) -> int:
     return mode
 
 
-def write_atomic(path: str, text: str, mode: int = FILE_MODE) -> bool:
-    """Write ``text`` to ``path`` unless it already holds exactly that with ``mode``; True when changed."""
+def write_if_changed(path: str, text: str, mode: int = FILE_MODE) -> bool:
+    """Write ``text`` to ``path`` (atomically) unless it already holds exactly that with ``mode``; True when changed."""
     data = text.encode("utf-8")
     try:
         with open(path, "rb") as handle:
@@ -92,17 +92,7 @@ def write_atomic(path: str, text: str, mode: int = FILE_MODE) -> bool:
                 return True
     except OSError:
         pass
-    directory = os.path.dirname(path) or "."
-    handle, temp = tempfile.mkstemp(prefix=".portwarden-", dir=directory)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.chmod(temp, mode)
-        os.replace(temp, path)
-    except BaseException:
-        if os.path.exists(temp):
-            os.unlink(temp)
-        raise
+    write_atomic(path, data, mode=mode)
     return True
 
 
@@ -170,7 +160,7 @@ def store(run, rendered: dict, dest: str, history: int, mode: int = FILE_MODE,
             written.append(dest)
     for fmt, text in rendered.items():
         path = os.path.join(dest, FILE_NAMES[fmt])
-        if write_atomic(path, text, mode):
+        if write_if_changed(path, text, mode):
             written.append(path)
     history_file = None
     pruned = []
@@ -184,7 +174,7 @@ def store(run, rendered: dict, dest: str, history: int, mode: int = FILE_MODE,
                 os.chmod(older, mode)
         # Named by the start time, not the run id, which a caller may have chosen freely.
         history_file = os.path.join(directory, history_name(directory, make_run_id(parse_time(run["started"]))))
-        write_atomic(history_file, rendered.get("json") or render_json(run), mode)
+        write_if_changed(history_file, rendered.get("json") or render_json(run), mode)
         written.append(history_file)
         pruned = prune_history(directory, history)
     return {"written": written, "history_file": history_file, "pruned": pruned}

@@ -47,7 +47,10 @@ import sys
 import tempfile
 import time
 
-DEFAULT_DIR = "/var/lib/portwarden/rollback"
+from ansible_collections.portwarden.hardening.plugins.module_utils._atomic import write_atomic as _write
+from ansible_collections.portwarden.hardening.plugins.module_utils._constants import ROLLBACK_DIR
+
+DEFAULT_DIR = ROLLBACK_DIR
 UNIT_PREFIX = "portwarden-rollback-"
 # Fired rollbacks stay for post-mortems; older ones are removed by the next arm().
 KEEP_FIRED_SECONDS = 7 * 24 * 3600
@@ -72,6 +75,8 @@ def path(directory, name):
 
 
 def write_atomic(target, data, mode=0o600, owner=None):
+    # A copy of module_utils/_atomic.write_atomic (this script runs without module_utils),
+    # except that a failed chown is ignored: a restore must not stop over an owner.
     # mkstemp: O_CREAT|O_EXCL with an unpredictable name, so no planted file or symlink is
     # followed; fchmod on the descriptor, never chmod through a path.
     handle, temporary = tempfile.mkstemp(prefix=".portwarden-", dir=os.path.dirname(target) or ".")
@@ -261,26 +266,6 @@ class RollbackError(Exception):
 
 def _path(directory, name):
     return os.path.join(directory, name)
-
-
-def _write(target, data, mode=0o600) -> None:
-    """Atomic write through a mkstemp file (O_EXCL, unpredictable name), fchmod before rename."""
-    if isinstance(data, str):
-        data = data.encode("utf-8")
-    handle, temporary = tempfile.mkstemp(prefix=".portwarden-", dir=os.path.dirname(target) or ".")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fchmod(stream.fileno(), mode)
-            os.fsync(stream.fileno())
-        os.rename(temporary, target)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        raise
 
 
 def _read_bytes(target) -> bytes:

@@ -16,8 +16,8 @@ import socket
 from ansible_collections.portwarden.hardening.plugins.module_utils import _netlink
 from ansible_collections.portwarden.hardening.plugins.module_utils import _owners
 from ansible_collections.portwarden.hardening.plugins.module_utils import _procnet
+from ansible_collections.portwarden.hardening.plugins.module_utils._constants import PROTOCOLS
 
-PROTOCOLS = ("tcp", "udp")
 FAMILIES = ("ipv4", "ipv6")
 # Every key of a socket item, in the order items carry them.
 # ``cmdline`` is a field to ask for, but is returned once per process (``split_owners``).

@@ -371,7 +371,7 @@ from ansible_collections.portwarden.hardening.plugins.module_utils._drift import
     normalise_listening,
     one_line,
 )
-from ansible_collections.portwarden.hardening.plugins.module_utils._live_firewall_host import BACKENDS, check
+from ansible_collections.portwarden.hardening.plugins.module_utils._live_firewall_host import BACKENDS, DEFAULT_STATE_DIR, check
 from ansible_collections.portwarden.hardening.plugins.module_utils._packed import result_values
 from ansible_collections.portwarden.hardening.plugins.module_utils._published_audit import (
     PublishedError,
@@ -438,8 +438,7 @@ def run(params: dict) -> dict:
         result.update(published=published, published_sources=sources)
     if params.get("firewall", "none") != "none":
         audited_items = [item for item in audited if not (params["ignore_loopback"] and item.get("exposure") == "loopback")]
-        live = check(allowlist, audited_items, params["firewall"], params.get("firewall_state_dir") or
-                     "/var/lib/portwarden/firewall")
+        live = check(allowlist, audited_items, params["firewall"], params.get("firewall_state_dir") or DEFAULT_STATE_DIR)
         result.update(live)
         findings = live["firewall"]["findings"]
         result["summary"]["firewall"] = len(findings)
@@ -462,7 +461,7 @@ def main():
             "published": dict(type="list", elements="dict"),
             "audit_published": dict(type="bool", default=True),
             "firewall": dict(type="str", choices=["none"] + list(BACKENDS), default="none"),
-            "firewall_state_dir": dict(type="path", default="/var/lib/portwarden/firewall"),
+            "firewall_state_dir": dict(type="path", default=DEFAULT_STATE_DIR),
             "ignore_loopback": dict(type="bool", default=True),
             "fail_on_drift": dict(type="bool", default=False),
             "exceptions": dict(type="list", elements="raw", default=[]),

@@ -30,7 +30,7 @@ def test_the_issue_s_services_are_catalogued_with_their_kind(name, kind):
 @pytest.mark.parametrize("item", catalog.entries(), ids=lambda item: item["name"])
 def test_every_entry_is_complete_and_well_typed(item):
     assert set(item) == KEYS
-    assert item["kind"] in catalog.KINDS
+    assert item["kind"] in catalog.SERVICE_KINDS
     assert item["description"].endswith(".")
     for port, proto in item["ports"]:
         assert 0 < port < 65536 and proto in ("tcp", "udp")
