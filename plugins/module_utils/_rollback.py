@@ -44,7 +44,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 
 from ansible_collections.portwarden.hardening.plugins.module_utils._atomic import write_atomic as _write
