@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from ansible_collections.portwarden.hardening.plugins.module_utils._allowlist import merge_ranges
+from ansible_collections.portwarden.hardening.plugins.module_utils._port_ranges import merge_ranges
 
 PROTOCOLS = ("tcp", "udp")
 FAMILIES = ("ipv4", "ipv6")

@@ -37,6 +37,7 @@ from ansible_collections.portwarden.hardening.plugins.module_utils._fw_base impo
     need,
     run_checked,
 )
+from ansible_collections.portwarden.hardening.plugins.module_utils import _port_ranges
 from ansible_collections.portwarden.hardening.plugins.module_utils._fw_nftables import legacy_rules_present
 from ansible_collections.portwarden.hardening.plugins.module_utils._live_firewall import accept_all_before
 
@@ -64,21 +65,10 @@ _SET_VOLATILE = re.compile(r"\s+(?:initval\s+0x[0-9a-fA-F]+|bucketsize\s+\d+)")
 
 def multiport_chunks(ranges, limit=MULTIPORT_MAX) -> list:
     """Split merged ranges into groups that fit one multiport match."""
-    chunks, current, weight = [], [], 0
-    for low, high in ranges:
-        cost = 1 if low == high else 2
-        if current and weight + cost > limit:
-            chunks.append(current)
-            current, weight = [], 0
-        current.append([low, high])
-        weight += cost
-    if current:
-        chunks.append(current)
-    return chunks
+    return _port_ranges.multiport_chunks(ranges, limit)
 
 
-def port_spec(ranges, range_sep=":") -> str:
-    return ",".join(str(low) if low == high else "%d%s%d" % (low, range_sep, high) for low, high in ranges)
+port_spec = _port_ranges.port_spec
 
 
 def plan(model, family, ipset_min_sources=0) -> dict:
