@@ -624,6 +624,62 @@ def report_scale_section(rep: Report, data) -> None:
                               % (fmt_int(n), ratio(medians["drift_check"], medians["ping"])))
 
 
+NOCHANGE_TARGETS = {10: 3.0, 10000: 4.0}
+NOCHANGE_FLEET_TARGET = 2.5
+
+
+def _nochange_rows(data) -> list:
+    """(what, contender stats, ping stats, ratio of medians, target) per line of measure 6."""
+    rows = []
+    for row in data["firewall"]:
+        st = summary(walls(row["samples"].get("harden_firewall")))
+        ping = summary(walls(row["samples"].get("ping")))
+        rows.append(("harden firewall step, %s entries" % fmt_int(row["entries"]), st, ping,
+                     NOCHANGE_TARGETS.get(row["entries"]), row))
+    fleet = data["fleet"]
+    st = summary(walls(fleet["samples"].get("drift_check")))
+    ping = summary(walls(fleet["samples"].get("ping")))
+    rows.append(("drift_check, %s local hosts" % fmt_int(fleet["hosts"]), st, ping, NOCHANGE_FLEET_TARGET, fleet))
+    return rows
+
+
+def nochange_section(rep: Report, before, after) -> None:
+    rep.w("## 6. Runs with nothing to change, beside ping")
+    rep.w()
+    rep.w("`bench/playbooks/harden_fw.yml` (the `harden` role with only its firewall step, as a fleet run takes it, "
+          "its controller-side validation included; backend nftables) against the bench host with section 4's "
+          "allowlists of 10 and 10,000 entries: one first run, then `bench/playbooks/ping.yml` and the no-change run "
+          "alternated in every round. Then `drift_check` and the ping playbook alternated over one inventory of 100 "
+          "local-connection hosts (section 5's fleet, smaller). *ratio*: median of the contender over median of "
+          "ping in the same measure; per host, because both run over the same hosts.")
+    rep.w()
+    runs = [(label, data) for label, data in (("before", before), ("after", after)) if data]
+    for label, data in runs:
+        rep.w("**%s**%s: " % (label.capitalize(), " (`BENCH_TAG=before`)" if label == "before" else ""))
+        rep.w()
+        code_note(rep, data)
+        rep.w("| what | runs | median s | min s | max s | first run s | ping median s (min–max) | ratio to ping | target |")
+        rep.w("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+        for what, st, ping, goal, raw in _nochange_rows(data):
+            rep.w("| %s | %d | %s | %s | %s | %s | %s (%s–%s) | **%s** | ≤%s× |" % (
+                what, st["n"], s(st["median"]), s(st["min"]), s(st["max"]), s(raw.get("first")),
+                s(ping["median"]), s(ping["min"]), s(ping["max"]), ratio(st["median"], ping["median"]), goal))
+        rep.w()
+    if before and after:
+        rep.w("After / before (medians): %s." % ", ".join(
+            "%s %s" % (b[0], ratio(a[1]["median"], b[1]["median"])) for b, a in zip(_nochange_rows(before), _nochange_rows(after))))
+        rep.w()
+    newest = after or before
+    for what, st, ping, goal, _raw in _nochange_rows(newest):
+        value = st["median"] / ping["median"] if st["median"] and ping["median"] else None
+        rep.target("%s, nothing to change: vs ping" % what, "≤%s×" % goal,
+                   "%s (%s s vs %s s)" % (ratio(st["median"], ping["median"]), s(st["median"]), s(ping["median"])),
+                   None if value is None else value <= goal)
+        if value is not None and value > goal:
+            rep.misses.append("**%s with nothing to change: %s ping, target ≤%s×.** See section 6."
+                              % (what, ratio(st["median"], ping["median"]), goal))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--results", required=True)
@@ -631,7 +687,8 @@ def main() -> int:
     parser.add_argument("--charts", required=True)
     args = parser.parse_args()
     rep = Report(os.path.abspath(args.results), os.path.abspath(args.out), os.path.abspath(args.charts))
-    parts = {name: load(rep.results, name) for name in ("gathering", "profile", "roundtrip", "fleet", "firewall", "report")}
+    parts = {name: load(rep.results, name) for name in ("gathering", "profile", "roundtrip", "fleet", "firewall", "report", "nochange",
+                                                         "nochange-before")}
     present = [p for p in parts.values() if p]
     if not present:
         raise SystemExit("no results in %s: run bench/run.sh first" % args.results)
@@ -649,6 +706,8 @@ def main() -> int:
         firewall_section(body, parts["firewall"])
     if parts["report"]:
         report_scale_section(body, parts["report"])
+    if parts["nochange"] or parts["nochange-before"]:
+        nochange_section(body, parts["nochange-before"], parts["nochange"])
     write(rep, body, parts, present)
     print("wrote %s and %s/*.png" % (os.path.relpath(args.out), os.path.relpath(args.charts)))
     return 0
