@@ -687,8 +687,8 @@ def main() -> int:
     parser.add_argument("--charts", required=True)
     args = parser.parse_args()
     rep = Report(os.path.abspath(args.results), os.path.abspath(args.out), os.path.abspath(args.charts))
-    parts = {name: load(rep.results, name) for name in ("gathering", "profile", "roundtrip", "fleet", "firewall", "report", "nochange",
-                                                         "nochange-before")}
+    names = ("gathering", "profile", "roundtrip", "fleet", "firewall", "report", "nochange", "nochange-before")
+    parts = {name: load(rep.results, name) for name in names}
     present = [p for p in parts.values() if p]
     if not present:
         raise SystemExit("no results in %s: run bench/run.sh first" % args.results)

@@ -16,10 +16,7 @@ import ipaddress
 import re
 from collections.abc import Mapping
 
-from ansible_collections.portwarden.hardening.plugins.module_utils._port_ranges import (  # noqa: F401 (re-exported)
-    merge_ranges,
-    ranges_contain,
-)
+from ansible_collections.portwarden.hardening.plugins.module_utils._port_ranges import merge_ranges
 from ansible_collections.portwarden.hardening.plugins.module_utils._services import (
     NAME_HINTS,
     service_names,
