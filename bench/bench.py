@@ -5,7 +5,7 @@ them into BENCHMARKS.md and bench/charts/*.png).
 
 Environment:
   BENCH_QUICK=1        a fast smoke run: small sizes, two rounds (figures not for BENCHMARKS.md)
-  BENCH_ONLY=a,b       only these measures: gathering, roundtrip, profile, firewall, fleet
+  BENCH_ONLY=a,b       only these measures: gathering, roundtrip, profile, firewall, fleet, report, nochange
   BENCH_ROUNDS=N       rounds per measure (default 5; quick 2)
   BENCH_LPF_BIG_RUNS=N listen_ports_facts runs at 10,000 sockets (default 2: it takes minutes)
   BENCH_FLEET_ROUNDS=N rounds of the fleet measure (default 3)
