@@ -5,12 +5,14 @@ them into BENCHMARKS.md and bench/charts/*.png).
 
 Environment:
   BENCH_QUICK=1        a fast smoke run: small sizes, two rounds (figures not for BENCHMARKS.md)
-  BENCH_ONLY=a,b       only these measures: gathering, roundtrip, profile, firewall, fleet
+  BENCH_ONLY=a,b       only these measures: gathering, roundtrip, profile, firewall, fleet, report, nochange
   BENCH_ROUNDS=N       rounds per measure (default 5; quick 2)
   BENCH_LPF_BIG_RUNS=N listen_ports_facts runs at 10,000 sockets (default 2: it takes minutes)
   BENCH_FLEET_ROUNDS=N rounds of the fleet measure (default 3)
   BENCH_LPF_BUDGET=S   seconds listen_ports_facts may use per case before its remaining runs are skipped (420)
   BENCH_REPORT_FLEET_ROUNDS=N rounds of drift_check vs ping over the 1,000 local hosts (default 2: ~15 min each)
+  BENCH_NOCHANGE_ROUNDS=N rounds of the no-change measure (default 3; quick 1)
+  BENCH_TAG=before     save the no-change measure as nochange-before.json (the report shows it beside nochange.json)
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from pwbench import docker, firewall, fleet, gathering, host as hostmod, machine, profile, report_scale, roundtrip, timing  # noqa: E402
+from pwbench import docker, firewall, fleet, gathering, host as hostmod, machine, nochange, profile, report_scale, roundtrip, timing  # noqa: E402
 from pwbench.ansible import Ansible  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -32,7 +34,7 @@ RESULTS = os.path.join(ROOT, "bench", "results", "quick" if os.environ.get("BENC
 PLAYBOOKS = os.path.join(ROOT, "bench", "playbooks")
 IMAGE = os.environ.get("BENCH_IMAGE", "portwarden/base:bookworm")
 PSUTIL_VERSION = "7.2.2"
-MEASURES = ("gathering", "roundtrip", "profile", "firewall", "fleet", "report")
+MEASURES = ("gathering", "roundtrip", "profile", "firewall", "fleet", "report", "nochange")
 
 
 def config() -> dict:
@@ -79,6 +81,10 @@ def config() -> dict:
         "report_findings": 3,
         "report_fleet_hosts": 50 if quick else 1000,
         "report_fleet_rounds": int(os.environ.get("BENCH_REPORT_FLEET_ROUNDS") or (1 if quick else 2)),
+        # No-change runs beside ping: the harden firewall step at 10 and 10,000 entries, drift_check at 100 hosts.
+        "nochange_sizes": [10, 100] if quick else [10, 10000],
+        "nochange_fleet_hosts": 10 if quick else 100,
+        "nochange_rounds": int(os.environ.get("BENCH_NOCHANGE_ROUNDS") or (1 if quick else 3)),
     }
 
 
@@ -114,7 +120,7 @@ def main() -> int:
     measures = cfg["measures"]
 
     host = None
-    if any(m in measures for m in ("gathering", "roundtrip", "profile", "firewall")):
+    if any(m in measures for m in ("gathering", "roundtrip", "profile", "firewall", "nochange")):
         host = hostmod.BenchHost("pw-bench-host", ROOT, IMAGE)
         timing.log("starting the bench host %s" % host.name)
         host.start(public_key)
@@ -158,6 +164,10 @@ def main() -> int:
         rows = firewall.measure_apply(host, ansible, cfg["firewall_sizes"], cfg["rounds"], PLAYBOOKS, workdir)
         firewall.measure_role(host, ansible, inventory, rows, cfg["firewall_role_rounds"], PLAYBOOKS)
         save("firewall", {"meta": meta, "rows": rows})
+
+    if "nochange" in measures:
+        tag = os.environ.get("BENCH_TAG")
+        save("nochange-" + tag if tag else "nochange", {"meta": meta, **nochange.measure(host, ansible, inventory, PLAYBOOKS, workdir, cfg)})
 
     if host is not None:
         docker.docker("rm", "-f", host.name, check=False)

@@ -5,7 +5,7 @@
 #   make bench                    full run: about 25 minutes on a quiet 2-core machine, over an hour on a
 #                                 loaded one (listen_ports_facts alone needs 3-25 min at 10,000 sockets)
 #   BENCH_QUICK=1 make bench      smoke run: small sizes, results in bench/results/quick/
-#   BENCH_ONLY=firewall make bench  rerun one measure (gathering, roundtrip, profile, firewall, fleet, report);
+#   BENCH_ONLY=firewall make bench  rerun one measure (gathering, roundtrip, profile, firewall, fleet, report, nochange);
 #                                 the report is rebuilt from the newest results of each
 #
 # Containers carry the label portwarden.bench=true and are removed on exit, failure or

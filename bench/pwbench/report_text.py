@@ -43,7 +43,8 @@ def _commands(rep) -> None:
     rep.w("```sh")
     rep.w("make bench                      # all measures: ~20 min on a quiet 2-core machine, over an hour on a loaded one")
     rep.w("BENCH_QUICK=1 make bench        # smoke run, small sizes -> bench/results/quick/ (BENCHMARKS.md untouched)")
-    rep.w("BENCH_ONLY=firewall make bench  # one measure again: gathering, roundtrip, profile, firewall, fleet, report")
+    rep.w("BENCH_ONLY=firewall make bench  # one measure again: gathering, roundtrip, profile, firewall, fleet, report, nochange")
+    rep.w("BENCH_ONLY=nochange BENCH_TAG=before make bench  # the no-change measure, kept as the 'before' of section 6")
     rep.w("```")
     rep.w()
     rep.w("`bench/run.sh` builds `.cache/bench-venv` from `bench/requirements.txt`, starts the containers (label "
@@ -77,6 +78,9 @@ def _commands(rep) -> None:
     rep.w("ansible-playbook -i localhost.ini report-1000.yml -e results_file=report-results-1000.json   # audit_report task")
     rep.w("ansible-playbook -i report-fleet-1000.json bench/playbooks/ping.yml")
     rep.w("ansible-playbook -i report-fleet-1000.json portwarden.hardening.drift_check")
+    rep.w("# 6. no change, beside ping (alternated)")
+    rep.w("ansible-playbook -i bench.json bench/playbooks/harden_fw.yml -e @nochange-allowlist-N.json  # N = 10, 10000")
+    rep.w("ansible-playbook -i report-fleet-100.json portwarden.hardening.drift_check                 # and ping.yml")
     rep.w("```")
     rep.w()
 

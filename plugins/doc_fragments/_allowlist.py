@@ -30,6 +30,9 @@ options:
       - C(comment) - free text shown in reports and in rendered firewall rules.
       - Every entry is validated before anything happens; a bad one fails with a message that names the entry by its
         number and the port as written, and the field that is wrong.
+      - The list as the P(portwarden.hardening.allowlist#filter) filter returns it (normalised, as the roles pass it
+        on) is accepted too and goes through the same checks; its derived keys C(index), C(label) and C(ports) are
+        checked against the rest of the entry or rebuilt, never trusted.
       - See C(docs/allowlist.md) in the collection for the full reference.
     type: list
     elements: raw

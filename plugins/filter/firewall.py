@@ -70,7 +70,7 @@ def port_spec(ranges, range_sep=":"):
 
 def port_chunks(ranges, limit=MULTIPORT_MAX):
     """Split ranges into groups of at most ``limit`` ports (a range counts two), multiport's limit."""
-    return multiport_chunks(_check_ranges(ranges, "port_chunks"), limit=limit)
+    return multiport_chunks(_check_ranges(ranges, "port_chunks"), limit)
 
 
 def iptables_plan(model, family, ipset_min_sources=0):
@@ -84,11 +84,11 @@ def ufw_rules(model):
     """The ufw rule lines (without the leading 'ufw') for the model."""
     lines = []
     for proto in ("tcp", "udp"):
-        for chunk in multiport_chunks(model[proto]["any"]):
+        for chunk in multiport_chunks(model[proto]["any"], MULTIPORT_MAX):
             lines.append(render_rule(proto, chunk, None))
         for family in ("ipv4", "ipv6"):
             for group in model[proto]["groups"][family]:
-                for chunk in multiport_chunks(group["ports"]):
+                for chunk in multiport_chunks(group["ports"], MULTIPORT_MAX):
                     lines.extend(render_rule(proto, chunk, source) for source in group["sources"])
     return lines
 

@@ -13,7 +13,7 @@ from ansible.errors import AnsibleFilterError
 from ansible.utils.display import Display
 
 from ansible_collections.portwarden.hardening.plugins.module_utils import _fleet_input
-from ansible_collections.portwarden.hardening.plugins.module_utils._allowlist import AllowlistError, parse_allowlist
+from ansible_collections.portwarden.hardening.plugins.module_utils._allowlist import AllowlistError, ensure_allowlist
 from ansible_collections.portwarden.hardening.plugins.module_utils._allowlist_doubts import doubts
 
 # What the roles put in ``effective`` for a variable the running host does not have.
@@ -32,9 +32,9 @@ def fleet_problems(hostvars, hosts, here=None, effective=None, defaults=None, se
 
 
 def allowlist_doubts(entries, var_name="portwarden_allowlist", warn=True):
-    """Duplicate and overlapping entries of a valid allowlist; each one also a warning when ``warn``."""
+    """Duplicate and overlapping entries of a valid allowlist (as written or normalised); each one also a warning when ``warn``."""
     try:
-        normalised = parse_allowlist(entries, var_name=var_name)
+        normalised = ensure_allowlist(entries, var_name=var_name)
     except AllowlistError as error:
         raise AnsibleFilterError(str(error)) from None
     messages = doubts(normalised, var_name=var_name)

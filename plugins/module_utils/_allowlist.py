@@ -16,6 +16,7 @@ import ipaddress
 import re
 from collections.abc import Mapping
 
+from ansible_collections.portwarden.hardening.plugins.module_utils._port_ranges import merge_ranges
 from ansible_collections.portwarden.hardening.plugins.module_utils._services import (
     NAME_HINTS,
     service_names,
@@ -295,8 +296,54 @@ def make_label(port, proto: str, comment) -> str:
     return "%s (%s)" % (label, comment) if comment else label
 
 
-def parse_entry(raw, index: int, var_name: str = "portwarden_allowlist") -> dict:
-    """Validate and normalise one entry; raise AllowlistError naming it."""
+# The keys of a normalised entry (parse_entry's result), in their order. ``index``, ``label``
+# and ``ports`` are derived: ensure_allowlist() takes them back as input, checks them and
+# derives them again, so its output is valid input.
+NORMALISED_KEYS = ("index", "label", "port", "ports", "proto", "sources", "process", "required", "comment", "origin")
+_DERIVED_KEYS = ("index", "label", "ports")
+
+
+def _parse_ports(value, proto: str):
+    """``port`` of an entry: one port, range or service name, or several joined by commas ("22,2222").
+
+    Commas are the written form of the firewall role's management entry (one entry for
+    every port it keeps open); an allowlist written by hand has one port per entry.
+    """
+    if isinstance(value, str) and "," in value:
+        parts = [parse_port(part, proto) for part in value.split(",")]
+        return ",".join(str(part[0]) for part in parts), merge_ranges([pair for part in parts for pair in part[1]])
+    return parse_port(value, proto)
+
+
+def _parse_derived_ports(value, written, ranges):
+    """``ports`` given with an entry (the normalised shape) must say what ``port`` says."""
+    if value is None:
+        return
+    try:
+        given = parse_port_ranges(value, what="ports")
+    except AllowlistError as error:
+        raise FieldProblem("ports", str(error), named=True) from None
+    if given != merge_ranges(ranges):
+        raise FieldProblem("ports", "port %s does not match ports %s" % (show_value(written), given), named=True)
+
+
+def _parse_any_sources(value):
+    """``sources`` as written (a list or one network) or as normalised ({ipv4: [...], ipv6: [...]})."""
+    if isinstance(value, Mapping):
+        if set(value) - {"ipv4", "ipv6"} or not all(isinstance(value.get(family) or [], (list, tuple)) for family in ("ipv4", "ipv6")):
+            raise FieldProblem("sources", "must be a list of networks or {ipv4: [...], ipv6: [...]}, got %s" % describe_type(value))
+        value = list(value.get("ipv4") or []) + list(value.get("ipv6") or [])
+    return _parse_sources(value)
+
+
+def parse_entry(raw, index: int, var_name: str = "portwarden_allowlist", normalised_input: bool = False) -> dict:
+    """Validate and normalise one entry; raise AllowlistError naming it.
+
+    With ``normalised_input`` the entry may also be in the shape this function returns:
+    the derived keys are accepted and checked (``ports`` against ``port``; ``index`` kept
+    when it is a count), ``label`` is rebuilt, and ``sources`` may be the per-family
+    mapping. Every entry takes the same path, so nothing is trusted for its keys.
+    """
     where = "%s entry #%d" % (var_name, index + 1)
     if not isinstance(raw, Mapping):
         raise AllowlistError(
@@ -304,9 +351,10 @@ def parse_entry(raw, index: int, var_name: str = "portwarden_allowlist") -> dict
             index=index,
         )
     where += describe_entry(raw)
-    problems = unknown_key_problems(raw, ALLOWED_KEYS)
+    problems = unknown_key_problems({key: None for key in raw if not (normalised_input and key in _DERIVED_KEYS)}, ALLOWED_KEYS)
 
-    entry = {"index": index}
+    given_index = raw.get("index") if normalised_input else None
+    entry = {"index": given_index if is_int(given_index) and given_index >= 0 else index}
     proto = DEFAULT_PROTO
     try:
         proto = parse_proto(raw.get("proto"))
@@ -314,8 +362,8 @@ def parse_entry(raw, index: int, var_name: str = "portwarden_allowlist") -> dict
         problems.append(problem)
     entry["proto"] = proto
     steps = (
-        ("port", lambda: parse_port(raw.get("port"), proto)),
-        ("sources", lambda: _parse_sources(raw.get("sources"))),
+        ("port", lambda: (_parse_ports if normalised_input else parse_port)(raw.get("port"), proto)),
+        ("sources", lambda: (_parse_any_sources if normalised_input else _parse_sources)(raw.get("sources"))),
         ("process", lambda: parse_text(raw.get("process"), "process")),
         ("required", lambda: _parse_required(raw.get("required"))),
         ("comment", lambda: parse_text(raw.get("comment"), "comment", allow_empty=True)),
@@ -325,6 +373,11 @@ def parse_entry(raw, index: int, var_name: str = "portwarden_allowlist") -> dict
     for key, step in steps:
         try:
             entry[key] = step()
+        except FieldProblem as problem:
+            problems.append(problem)
+    if normalised_input and "port" in entry:
+        try:
+            _parse_derived_ports(raw.get("ports"), raw.get("port"), entry["port"][1])
         except FieldProblem as problem:
             problems.append(problem)
     if problems:
@@ -337,8 +390,7 @@ def parse_entry(raw, index: int, var_name: str = "portwarden_allowlist") -> dict
     entry["port"] = written
     entry["ports"] = ports
     entry["label"] = make_label(written, proto, entry["comment"])
-    return {key: entry[key] for key in ("index", "label", "port", "ports", "proto", "sources", "process", "required", "comment",
-                                        "origin")}
+    return {key: entry[key] for key in NORMALISED_KEYS}
 
 
 def parse_allowlist(raw, var_name: str = "portwarden_allowlist") -> list:
@@ -362,49 +414,6 @@ def parse_allowlist(raw, var_name: str = "portwarden_allowlist") -> list:
     if first is not None:
         raise AllowlistError(errors, index=first.index, field=first.field)
     return entries
-
-
-def merge_ranges(ranges) -> list:
-    """Sort and merge overlapping or adjacent inclusive ranges: [[1, 5], [6, 8]] -> [[1, 8]].
-
-    Each item is ``[lo, hi]`` (a list or tuple of two ints) or a single int.
-    """
-    pairs = []
-    for item in ranges:
-        if is_int(item):
-            low = high = int(item)
-        elif isinstance(item, (list, tuple)) and len(item) == 2 and all(is_int(x) for x in item):
-            low, high = int(item[0]), int(item[1])
-        else:
-            raise ValueError("not a port or an inclusive [lo, hi] range of ints: %s" % show_value(item))
-        if low > high:
-            raise ValueError("reversed range [%d, %d]" % (low, high))
-        pairs.append((low, high))
-    pairs.sort()
-    merged = []
-    for low, high in pairs:
-        if merged and low <= merged[-1][1] + 1:
-            if high > merged[-1][1]:
-                merged[-1][1] = high
-        else:
-            merged.append([low, high])
-    return merged
-
-
-def ranges_contain(ranges, port: int) -> bool:
-    """True when ``port`` lies in ``ranges``, which must be sorted and merged (see merge_ranges).
-
-    A binary search by hand: ``bisect`` takes no ``key`` before Python 3.10, and the ranges
-    may be lists or tuples.
-    """
-    low, high = 0, len(ranges)
-    while low < high:
-        middle = (low + high) // 2
-        if ranges[middle][0] <= port:
-            low = middle + 1
-        else:
-            high = middle
-    return low > 0 and port <= ranges[low - 1][1]
 
 
 def parse_port_ranges(values, what: str = "port list") -> list:
@@ -436,85 +445,13 @@ def parse_port_ranges(values, what: str = "port list") -> list:
     return merge_ranges(pairs)
 
 
-# The keys of a normalised entry (parse_entry's result), in their order.
-NORMALISED_KEYS = ("index", "label", "port", "ports", "proto", "sources", "process", "required", "comment", "origin")
-# ``origin`` (the variable an entry came from) may be absent from an entry built by hand.
-_NORMALISED_MARKERS = NORMALISED_KEYS[:-1]
-
-
-def _written_ports(port, proto: str, ports: list):
-    """Check that the written ``port`` of a normalised entry says what its ``ports`` are; return it."""
-    if isinstance(port, str) and "," in port:
-        # Several ports in one entry (the firewall role's management entry): "22,2222".
-        parts = [parse_port(part, proto) for part in port.split(",")]
-        written = ",".join(str(part[0]) for part in parts)
-        ranges = merge_ranges([pair for part in parts for pair in part[1]])
-    else:
-        written, ranges = parse_port(port, proto)
-        ranges = merge_ranges(ranges)
-    if ranges != ports:
-        raise FieldProblem("port", "port %s does not match ports %s" % (show_value(port), show_value(ports)))
-    return written
-
-
-def _recheck_entry(raw: Mapping, position: int, var_name: str) -> dict:
-    """A normalised-looking entry, checked again from its values; nothing in it is trusted."""
-    where = "%s entry #%d%s" % (var_name, position + 1, describe_entry(raw))
-    problems = unknown_key_problems(raw, NORMALISED_KEYS)
-    index = raw.get("index")
-    entry = {"index": index if is_int(index) and index >= 0 else position}
-    proto = DEFAULT_PROTO
-    try:
-        proto = parse_proto(raw.get("proto"))
-    except FieldProblem as problem:
-        problems.append(problem)
-    entry["proto"] = proto
-    ports = None
-    try:
-        ports = parse_port_ranges(raw.get("ports"), what="ports")
-        if not ports:
-            raise FieldProblem("ports", "must name at least one port")
-    except AllowlistError as error:
-        problems.append(FieldProblem("ports", str(error), named=True))
-    except FieldProblem as problem:
-        problems.append(problem)
-    entry["ports"] = ports
-
-    def sources():
-        value = raw.get("sources")
-        if value is None:
-            return None
-        if not isinstance(value, Mapping) or set(value) - {"ipv4", "ipv6"} or not all(
-                isinstance(value.get(family) or [], list) for family in ("ipv4", "ipv6")):
-            raise FieldProblem("sources", "must be null or {ipv4: [...], ipv6: [...]}, got %s" % describe_type(value))
-        return _parse_sources(list(value.get("ipv4") or []) + list(value.get("ipv6") or []))
-
-    steps = (
-        ("port", lambda: _written_ports(raw.get("port"), proto, ports) if ports else None),
-        ("sources", sources),
-        ("process", lambda: parse_text(raw.get("process"), "process")),
-        ("required", lambda: _parse_required(raw.get("required"))),
-        ("comment", lambda: parse_text(raw.get("comment"), "comment", allow_empty=True)),
-        ("origin", lambda: parse_text(raw.get("origin"), "origin")),
-    )
-    for key, step in steps:
-        try:
-            entry[key] = step()
-        except FieldProblem as problem:
-            problems.append(problem)
-    if problems:
-        raise AllowlistError(["%s: %s" % (where, problem.text()) for problem in problems], index=position,
-                             field=problems[0].field)
-    entry["label"] = make_label(entry["port"], proto, entry["comment"])
-    return {key: entry[key] for key in NORMALISED_KEYS}
-
-
 def ensure_allowlist(raw, var_name: str = "portwarden_allowlist") -> list:
     """The allowlist normalised, whether it arrives as the user wrote it or already normalised.
 
-    Idempotent: ``ensure_allowlist(ensure_allowlist(x)) == ensure_allowlist(x)``. An entry
-    that looks normalised (it has every key of ``NORMALISED_KEYS``, ``origin`` aside) is not trusted for it:
-    every value is checked again and ``label`` is rebuilt, so a hand-made or host-made
+    Idempotent: ``ensure_allowlist(ensure_allowlist(x)) == ensure_allowlist(x)``. It never
+    guesses from an entry's keys whether the entry was normalised before: every entry goes
+    through parse_entry, which takes the normalised shape as input too, checks every value
+    again and derives ``label`` (and checks ``ports``) anew, so a hand-made or host-made
     "normalised" entry cannot skip validation. Raises AllowlistError naming every bad entry.
     """
     if isinstance(raw, Mapping):
@@ -528,10 +465,7 @@ def ensure_allowlist(raw, var_name: str = "portwarden_allowlist") -> list:
     first = None
     for position, item in enumerate(raw):
         try:
-            if isinstance(item, Mapping) and all(key in item for key in _NORMALISED_MARKERS):
-                entries.append(_recheck_entry(item, position, var_name))
-            else:
-                entries.append(parse_entry(item, position, var_name))
+            entries.append(parse_entry(item, position, var_name, normalised_input=True))
         except AllowlistError as error:
             errors.extend(error.errors)
             if first is None:

@@ -38,12 +38,9 @@ import ipaddress
 import os
 from collections.abc import Mapping
 
-from ansible_collections.portwarden.hardening.plugins.module_utils._allowlist import (
-    merge_ranges,
-    ranges_contain,
-)
 from ansible_collections.portwarden.hardening.plugins.module_utils._audit_exceptions import is_expired
 from ansible_collections.portwarden.hardening.plugins.module_utils._legacy_catalog import legacy_ports
+from ansible_collections.portwarden.hardening.plugins.module_utils._port_ranges import merge_ranges, ranges_contain
 from ansible_collections.portwarden.hardening.plugins.module_utils import _published_audit
 from ansible_collections.portwarden.hardening.plugins.module_utils._constants import KINDS, SEVERITIES
 

@@ -42,8 +42,8 @@ from __future__ import annotations
 
 import ipaddress
 
-from ansible_collections.portwarden.hardening.plugins.module_utils._allowlist import merge_ranges
 from ansible_collections.portwarden.hardening.plugins.module_utils._constants import PROTOCOLS
+from ansible_collections.portwarden.hardening.plugins.module_utils._port_ranges import merge_ranges
 
 FAMILIES = ("ipv4", "ipv6")
 REQUIRED_KEYS = ("ports", "proto", "sources")

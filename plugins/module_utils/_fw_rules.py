@@ -11,6 +11,8 @@ them from here, so a filter never imports apply code and each shape has one owne
 
 from __future__ import annotations
 
+from ansible_collections.portwarden.hardening.plugins.module_utils import _port_ranges
+
 # iptables' multiport match takes at most 15 ports, a range counting as two; ufw hands a
 # port list to the same match, so the limit holds for both.
 MULTIPORT_MAX = 15
@@ -21,22 +23,11 @@ UFW_TAG = "portwarden"
 
 
 def multiport_chunks(ranges, limit=MULTIPORT_MAX) -> list:
-    """Split merged ranges into groups that fit one multiport match."""
-    chunks, current, weight = [], [], 0
-    for low, high in ranges:
-        cost = 1 if low == high else 2
-        if current and weight + cost > limit:
-            chunks.append(current)
-            current, weight = [], 0
-        current.append([low, high])
-        weight += cost
-    if current:
-        chunks.append(current)
-    return chunks
+    """Split merged ranges into groups that fit one multiport match (a range counts two)."""
+    return _port_ranges.multiport_chunks(ranges, limit)
 
 
-def port_spec(ranges, range_sep=":") -> str:
-    return ",".join(str(low) if low == high else "%d%s%d" % (low, range_sep, high) for low, high in ranges)
+port_spec = _port_ranges.port_spec
 
 
 def iptables_plan(model, family, ipset_min_sources=0) -> dict:

@@ -27,7 +27,8 @@ import os
 import re
 import socket
 
-from ansible_collections.portwarden.hardening.plugins.module_utils._allowlist import merge_ranges, ranges_contain
+from ansible_collections.portwarden.hardening.plugins.module_utils._allowlist import AllowlistError, parse_port_ranges
+from ansible_collections.portwarden.hardening.plugins.module_utils._port_ranges import merge_ranges, ranges_contain
 from ansible_collections.portwarden.hardening.plugins.module_utils._owners import proven
 from ansible_collections.portwarden.hardening.plugins.module_utils._procnet import decode_address
 
@@ -183,6 +184,39 @@ def sshd_ports(items, executables=SSHD_EXECUTABLES) -> list:
 
 def _networks(entry, family):
     return [ipaddress.ip_network(source, strict=False) for source in (entry["sources"] or {}).get(family) or []]
+
+
+def tcp_port_entries(tcp_ports) -> list:
+    """The TCP part of the firewall model as the entries covered() reads; every value is checked.
+
+    ``tcp_ports`` is ``{"any": [[lo, hi], ...], "sources": {"ipv4": [{"source": net, "ports": [[lo, hi]]}],
+    "ipv6": [...]}}`` (``_firewall_model.build_model()["tcp"]``; ``groups`` may be there and is
+    ignored). Only ports and networks travel to the host, not the allowlist: its size does
+    not matter to this module. Raises AllowlistError naming the bad item.
+    """
+    if not isinstance(tcp_ports, dict):
+        raise AllowlistError("tcp_ports must be a mapping {any: [...], sources: {ipv4: [...], ipv6: [...]}}")
+    entries = [{"proto": "tcp", "ports": parse_port_ranges(tcp_ports.get("any") or [], what="tcp_ports.any"), "sources": None}]
+    sources = tcp_ports.get("sources") or {}
+    if not isinstance(sources, dict) or set(sources) - {"ipv4", "ipv6"}:
+        raise AllowlistError("tcp_ports.sources must be a mapping with the keys ipv4 and ipv6")
+    for family, version in (("ipv4", 4), ("ipv6", 6)):
+        items = sources.get(family) or []
+        if not isinstance(items, list):
+            raise AllowlistError("tcp_ports.sources.%s must be a list" % family)
+        for position, item in enumerate(items, start=1):
+            where = "tcp_ports.sources.%s item #%d" % (family, position)
+            if not isinstance(item, dict) or not isinstance(item.get("source"), str):
+                raise AllowlistError("%s must be a mapping {source: network, ports: [[lo, hi], ...]}" % where)
+            try:
+                network = ipaddress.ip_network(item["source"], strict=False)
+            except ValueError:
+                raise AllowlistError("%s: %r is not an IP network" % (where, item["source"])) from None
+            if network.version != version:
+                raise AllowlistError("%s: %s is not an %s network" % (where, item["source"], family))
+            entries.append({"proto": "tcp", "ports": parse_port_ranges(item.get("ports"), what=where + " ports"),
+                            "sources": {family: [str(network)]}})
+    return entries
 
 
 def covered(entries, port, address=None) -> bool:

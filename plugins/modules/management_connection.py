@@ -31,9 +31,17 @@ options:
     description:
       - The allowlist, as written in C(portwarden_allowlist) or already normalised by the
         P(portwarden.hardening.allowlist#filter) filter.
+      - Exactly one of O(allowlist) and O(tcp_ports) is required.
     type: list
     elements: raw
-    required: true
+  tcp_ports:
+    description:
+      - Only what the check needs of the allowlist - its TCP ports - as the C(tcp) part of the
+        P(portwarden.hardening.firewall_model#filter) filter's result - C(any) (merged V([lo, hi]) ranges open to
+        anyone) and C(sources) (per family, a list of C(source) network with its C(ports)). C(groups) is ignored.
+      - What the C(portwarden.hardening.firewall) role passes, so that the module's arguments stay small whatever the
+        allowlist's size.
+    type: dict
   connection_port:
     description: The port the controller connects to (C(ansible_port)), when it is known.
     type: int
@@ -64,6 +72,11 @@ EXAMPLES = r"""
     allowlist: "{{ portwarden_allowlist }}"
     connection_port: "{{ ansible_port | default(omit) }}"
   register: management
+
+- name: The same check given only the TCP ports of a firewall model (what the firewall role passes)
+  portwarden.hardening.management_connection:
+    tcp_ports: "{{ (portwarden_allowlist | portwarden.hardening.firewall_model).tcp }}"
+  register: management_small
 
 - name: Build the firewall model with the management entries
   ansible.builtin.set_fact:
@@ -116,21 +129,32 @@ kept:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.portwarden.hardening.plugins.module_utils._allowlist import AllowlistError, ensure_allowlist
-from ansible_collections.portwarden.hardening.plugins.module_utils._management import current_session, protection, sshd_ports
+from ansible_collections.portwarden.hardening.plugins.module_utils._management import (
+    current_session,
+    protection,
+    sshd_ports,
+    tcp_port_entries,
+)
 from ansible_collections.portwarden.hardening.plugins.module_utils._sockets import SocketsError, gather
 
 
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            allowlist=dict(type="list", elements="raw", required=True),
+            allowlist=dict(type="list", elements="raw"),
+            tcp_ports=dict(type="dict"),
             connection_port=dict(type="int"),
             remote=dict(type="bool", default=True),
         ),
+        mutually_exclusive=[("allowlist", "tcp_ports")],
+        required_one_of=[("allowlist", "tcp_ports")],
         supports_check_mode=True,
     )
     try:
-        entries = ensure_allowlist(module.params["allowlist"])
+        if module.params["tcp_ports"] is not None:
+            entries = tcp_port_entries(module.params["tcp_ports"])
+        else:
+            entries = ensure_allowlist(module.params["allowlist"])
     except AllowlistError as error:
         module.fail_json(msg=str(error))
     try:

@@ -12,7 +12,6 @@ from ansible_collections.portwarden.hardening.plugins.module_utils._allowlist im
     merge_ranges,
     parse_allowlist,
     parse_port_ranges,
-    ranges_contain,
 )
 
 
@@ -223,39 +222,10 @@ def test_entry_that_is_not_a_mapping_is_rejected(item, text):
     assert text in str(caught.value)
 
 
-@pytest.mark.parametrize(
-    "ranges, merged",
-    [
-        ([], []),
-        ([[22, 22]], [[22, 22]]),
-        ([[5, 10], [1, 3]], [[1, 3], [5, 10]]),
-        ([[1, 5], [6, 8]], [[1, 8]]),
-        ([[1, 5], [3, 8], [20, 30], [25, 26]], [[1, 8], [20, 30]]),
-        ([(80, 80), (443, 443), (81, 81)], [[80, 81], [443, 443]]),
-        ([22, 23, [24, 30]], [[22, 30]]),
-        ([[1, 65535], [22, 22]], [[1, 65535]]),
-    ],
-)
-def test_merge_ranges(ranges, merged):
-    assert merge_ranges(ranges) == merged
+def test_range_maths_lives_in_its_own_module():
+    from ansible_collections.portwarden.hardening.plugins.module_utils import _port_ranges
 
-
-@pytest.mark.parametrize("ranges", [[[5, 1]], [[True, 5]], [[1, 2, 3]], ["22"], [[1.0, 2]]])
-def test_merge_ranges_rejects_bad_items(ranges):
-    with pytest.raises(ValueError):
-        merge_ranges(ranges)
-
-
-@pytest.mark.parametrize(
-    "port, expected",
-    [(0, False), (1, True), (10, True), (11, False), (19, False), (20, True), (25, True), (30, True), (31, False), (65535, False)],
-)
-def test_ranges_contain(port, expected):
-    assert ranges_contain([[1, 10], [20, 30]], port) is expected
-
-
-def test_ranges_contain_empty():
-    assert ranges_contain([], 22) is False
+    assert merge_ranges is _port_ranges.merge_ranges
 
 
 @pytest.mark.parametrize(
@@ -329,7 +299,7 @@ def _normalised(**changes):
     (_normalised(proto="sctp"), ["entry #1", "sctp"]),
     (_normalised(sources={"ipv4": ["10.0.0.300/8"], "ipv6": []}), ["entry #1", "10.0.0.300/8"]),
     (_normalised(sources={"ipv4": [], "ipv6": []}), ["entry #1", "sources"]),      # "normalised" to anyone-from-nowhere
-    (_normalised(sources=["0.0.0.0/0"]), ["entry #1", "sources"]),
+    (_normalised(sources=["not-a-network"]), ["entry #1", "sources"]),
     (_normalised(comment="a\nb"), ["entry #1", "control character"]),
     (_normalised(required="yes"), ["entry #1", "required"]),
     (_normalised(ports="22"), ["entry #1", "ports"]),
@@ -345,3 +315,30 @@ def test_a_normalised_looking_entry_is_checked_again(entry, words):
 def test_a_forged_label_is_rebuilt_from_the_values():
     forged = _normalised(label="anything at all")
     assert ensure_allowlist([forged])[0]["label"] == "22/tcp (ssh)"
+
+
+def test_sources_may_be_written_or_normalised_in_the_same_entry_shape():
+    # Nothing decides by the keys whether an entry "is normalised": sources as written and
+    # as the per-family mapping both go through the same checks to the same result.
+    written = _normalised(sources=["10.0.0.0/8"])
+    mapped = _normalised(sources={"ipv4": ["10.0.0.0/8"], "ipv6": []})
+    assert ensure_allowlist([written]) == ensure_allowlist([mapped])
+
+
+@pytest.mark.parametrize("drop", ["index", "label", "ports"])
+def test_an_entry_with_some_derived_keys_is_normalised_the_same(drop):
+    full = _normalised()
+    partial = {key: value for key, value in full.items() if key != drop}
+    assert ensure_allowlist([partial]) == ensure_allowlist([full])
+
+
+def test_derived_keys_do_not_bypass_checks_of_a_raw_entry():
+    with pytest.raises(AllowlistError) as caught:
+        ensure_allowlist([{"port": "8000-7000", "index": 0, "label": "8000-7000/tcp", "ports": [[7000, 8000]]}])
+    assert "entry #1" in str(caught.value) and "reversed" in str(caught.value)
+
+
+def test_parse_allowlist_still_refuses_derived_keys_in_the_users_allowlist():
+    with pytest.raises(AllowlistError) as caught:
+        parse_allowlist([{"port": 22, "ports": [[22, 22]]}])
+    assert "unknown key" in str(caught.value)

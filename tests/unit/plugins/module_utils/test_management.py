@@ -19,7 +19,9 @@ from ansible_collections.portwarden.hardening.plugins.module_utils._management i
     protection,
     session_from_proc,
     sshd_ports,
+    tcp_port_entries,
 )
+from ansible_collections.portwarden.hardening.plugins.module_utils._allowlist import AllowlistError
 
 CONTROLLER = "172.31.9.1"
 SESSION = {"client_address": CONTROLLER, "client_port": 51234, "server_address": "172.31.9.2", "server_port": 22,
@@ -169,6 +171,40 @@ ALLOWLIST = parse_allowlist([
 ])
 def test_covered(port, address, expected):
     assert covered(ALLOWLIST, port, address) is expected
+
+
+@pytest.mark.parametrize("port, address, expected", [
+    (80, CONTROLLER, True), (8050, None, True), (22, "10.1.2.3", True), (22, "2001:db8::5", True),
+    (22, CONTROLLER, False), (22, None, False), (2222, CONTROLLER, False), (443, CONTROLLER, False),
+])
+def test_the_models_tcp_ports_answer_as_the_allowlist_does(port, address, expected):
+    # What the firewall role sends instead of the whole allowlist.
+    tcp = build_model(ALLOWLIST)["tcp"]
+    assert covered(tcp_port_entries(tcp), port, address) is expected
+
+
+def test_the_models_tcp_ports_give_the_same_protection_as_the_allowlist():
+    for session, listening in ((SESSION, [22]), (None, [22]), (dict(SESSION, server_port=2222), [2222])):
+        from_allowlist = protection(ALLOWLIST, session=session, connection_port=22, listening=listening)
+        from_ports = protection(tcp_port_entries(build_model(ALLOWLIST)["tcp"]), session=session, connection_port=22,
+                                listening=listening, index=len(ALLOWLIST))
+        assert from_ports == from_allowlist
+
+
+@pytest.mark.parametrize("tcp_ports, words", [
+    ([], "must be a mapping"),
+    ({"any": [[0, 22]]}, "tcp_ports.any"),
+    ({"any": "22"}, "tcp_ports.any"),
+    ({"sources": {"ipv5": []}}, "ipv4 and ipv6"),
+    ({"sources": {"ipv4": [{"source": "10.0.0.300/8", "ports": [[22, 22]]}]}}, "tcp_ports.sources.ipv4 item #1"),
+    ({"sources": {"ipv4": [{"source": "2001:db8::/32", "ports": [[22, 22]]}]}}, "not an ipv4 network"),
+    ({"sources": {"ipv6": [{"source": "2001:db8::/32", "ports": [[22, 70000]]}]}}, "tcp_ports.sources.ipv6 item #1 ports"),
+    ({"sources": {"ipv4": ["10.0.0.0/8"]}}, "tcp_ports.sources.ipv4 item #1"),
+])
+def test_bad_tcp_ports_are_refused_naming_the_item(tcp_ports, words):
+    with pytest.raises(AllowlistError) as caught:
+        tcp_port_entries(tcp_ports)
+    assert words in str(caught.value)
 
 
 def test_allowlist_without_ssh_keeps_the_session_port_open_to_the_controller_only():
