@@ -393,8 +393,8 @@ def parse_entry(raw, index: int, var_name: str = "portwarden_allowlist", normali
     return {key: entry[key] for key in NORMALISED_KEYS}
 
 
-def parse_allowlist(raw, var_name: str = "portwarden_allowlist") -> list:
-    """Validate and normalise a whole allowlist; every problem is reported at once."""
+def _parse_entries(raw, var_name: str, normalised_input: bool) -> list:
+    """Every entry through parse_entry; every problem is reported at once, first entry first."""
     if isinstance(raw, Mapping):
         raise AllowlistError(
             "%s must be a list of entries, got a mapping; write each entry as a list item (\"- port: 22\")" % var_name
@@ -406,7 +406,7 @@ def parse_allowlist(raw, var_name: str = "portwarden_allowlist") -> list:
     first = None
     for index, item in enumerate(raw):
         try:
-            entries.append(parse_entry(item, index, var_name))
+            entries.append(parse_entry(item, index, var_name, normalised_input=normalised_input))
         except AllowlistError as error:
             errors.extend(error.errors)
             if first is None:
@@ -414,6 +414,11 @@ def parse_allowlist(raw, var_name: str = "portwarden_allowlist") -> list:
     if first is not None:
         raise AllowlistError(errors, index=first.index, field=first.field)
     return entries
+
+
+def parse_allowlist(raw, var_name: str = "portwarden_allowlist") -> list:
+    """Validate and normalise a whole allowlist as the user wrote it."""
+    return _parse_entries(raw, var_name, normalised_input=False)
 
 
 def parse_port_ranges(values, what: str = "port list") -> list:
@@ -454,22 +459,4 @@ def ensure_allowlist(raw, var_name: str = "portwarden_allowlist") -> list:
     again and derives ``label`` (and checks ``ports``) anew, so a hand-made or host-made
     "normalised" entry cannot skip validation. Raises AllowlistError naming every bad entry.
     """
-    if isinstance(raw, Mapping):
-        raise AllowlistError(
-            "%s must be a list of entries, got a mapping; write each entry as a list item (\"- port: 22\")" % var_name
-        )
-    if not isinstance(raw, (list, tuple)):
-        raise AllowlistError("%s must be a list of entries, got %s" % (var_name, describe_type(raw)))
-    entries = []
-    errors = []
-    first = None
-    for position, item in enumerate(raw):
-        try:
-            entries.append(parse_entry(item, position, var_name, normalised_input=True))
-        except AllowlistError as error:
-            errors.extend(error.errors)
-            if first is None:
-                first = error
-    if first is not None:
-        raise AllowlistError(errors, index=first.index, field=first.field)
-    return entries
+    return _parse_entries(raw, var_name, normalised_input=True)
