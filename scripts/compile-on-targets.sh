@@ -10,13 +10,13 @@ for suite in ${PORTWARDEN_SUITES:-bullseye bookworm trixie}; do
     "portwarden/base:$suite" python3 - <<'PY'
 import glob, importlib, sys
 base = "ansible_collections/portwarden/hardening/plugins"
-files = sorted(glob.glob(base + "/modules/*.py") + glob.glob(base + "/module_utils/*.py"))
+files = sorted(glob.glob(base + "/modules/*.py") + glob.glob(base + "/module_utils/**/*.py", recursive=True))
 for path in files:
     with open(path, "rb") as source:
         compile(source.read(), path, "exec", dont_inherit=True)
 sys.path.insert(0, "/c")
 sys.dont_write_bytecode = True
-for path in glob.glob(base + "/module_utils/_*.py"):
+for path in glob.glob(base + "/module_utils/**/_*.py", recursive=True):
     importlib.import_module(path[:-3].replace("/", "."))
 print("python %s: compiled %d files, imported module_utils with the stdlib only" % (sys.version.split()[0], len(files)))
 PY

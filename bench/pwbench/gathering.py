@@ -16,7 +16,7 @@ import os
 from pwbench import timing
 
 GATHER_CODE = (
-    "from ansible_collections.portwarden.hardening.plugins.module_utils._sockets import gather\n"
+    "from ansible_collections.portwarden.hardening.plugins.module_utils.sockets._sockets import gather\n"
     "items, method = gather()\nprint(len(items))"
 )
 # What psutil users write to list listeners: every inet connection, then the listening

@@ -29,8 +29,8 @@ _CHILD = r"""
 import importlib.util, json, os, resource, sys, tempfile, time
 spec = importlib.util.spec_from_file_location("synthetic", sys.argv[1])
 synthetic = importlib.util.module_from_spec(spec); spec.loader.exec_module(synthetic)
-from ansible_collections.portwarden.hardening.plugins.module_utils._reports import build_run
-from ansible_collections.portwarden.hardening.plugins.module_utils import _reports_store as store
+from ansible_collections.portwarden.hardening.plugins.module_utils.reports._reports import build_run
+from ansible_collections.portwarden.hardening.plugins.module_utils.reports import _reports_store as store
 hosts, findings = int(sys.argv[2]), int(sys.argv[3])
 results = synthetic.fleet_results(hosts, findings)
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

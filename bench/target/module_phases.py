@@ -50,7 +50,7 @@ def main() -> int:
         result["process"].append({"wall": wall, "cpu": cpu})
         result["output_bytes"] = size
         code = ("import time; t = time.perf_counter(); import ansible.module_utils.basic; "
-                "import ansible_collections.portwarden.hardening.plugins.module_utils._sockets; "
+                "import ansible_collections.portwarden.hardening.plugins.module_utils.sockets._sockets; "
                 "print(time.perf_counter() - t)")
         out = subprocess.run([sys.executable, "-c", code], env=dict(os.environ, PYTHONPATH=debug_dir),
                              stdout=subprocess.PIPE, check=True, text=True).stdout
@@ -60,7 +60,7 @@ def main() -> int:
     from ansible.module_utils import basic
     from ansible.module_utils.common.parameters import remove_values
     from ansible.module_utils.common import json as _json
-    from ansible_collections.portwarden.hardening.plugins.module_utils._sockets import gather
+    from ansible_collections.portwarden.hardening.plugins.module_utils.sockets._sockets import gather
 
     encoder = _json.get_module_encoder("legacy", _json.Direction.MODULE_TO_CONTROLLER)
     for _round in range(rounds):

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.portwarden.hardening.plugins.module_utils._allowlist import AllowlistError, ensure_allowlist
-from ansible_collections.portwarden.hardening.plugins.module_utils._firewall_model import (
+from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist._allowlist import AllowlistError, ensure_allowlist
+from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._firewall_model import (
     FirewallModelError,
     build_model,
     source_elements,
 )
-from ansible_collections.portwarden.hardening.plugins.module_utils._fw_rules import (
+from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._fw_rules import (
     MULTIPORT_MAX,
     iptables_plan as plan,
     multiport_chunks,

@@ -12,9 +12,9 @@ from collections.abc import Mapping
 from ansible.errors import AnsibleFilterError
 from ansible.utils.display import Display
 
-from ansible_collections.portwarden.hardening.plugins.module_utils import _fleet_input
-from ansible_collections.portwarden.hardening.plugins.module_utils._allowlist import AllowlistError, ensure_allowlist
-from ansible_collections.portwarden.hardening.plugins.module_utils._allowlist_doubts import doubts
+from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist import _fleet_input
+from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist._allowlist import AllowlistError, ensure_allowlist
+from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist._allowlist_doubts import doubts
 
 # What the roles put in ``effective`` for a variable the running host does not have.
 UNSET = "__portwarden_unset__"

@@ -12,13 +12,13 @@ from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.portwarden.hardening.plugins.module_utils._allowlist import (
+from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist._allowlist import (
     AllowlistError,
     ensure_allowlist,
     parse_port_ranges,
 )
-from ansible_collections.portwarden.hardening.plugins.module_utils._allowlist_compose import compose_allowlist as _compose
-from ansible_collections.portwarden.hardening.plugins.module_utils._audit_exceptions import parse_exceptions
+from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist._allowlist_compose import compose_allowlist as _compose
+from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist._audit_exceptions import parse_exceptions
 
 
 def allowlist(raw, var_name="portwarden_allowlist"):

@@ -78,8 +78,8 @@ from collections.abc import Mapping
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 
-from ansible_collections.portwarden.hardening.plugins.module_utils._allowlist import AllowlistError
-from ansible_collections.portwarden.hardening.plugins.module_utils._allowlist_compose import (
+from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist._allowlist import AllowlistError
+from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist._allowlist_compose import (
     BASE,
     PREFIX,
     allowlist_variables,

@@ -326,11 +326,11 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.portwarden.hardening.plugins.module_utils._reports import build_run, summary_line, usable_previous
-from ansible_collections.portwarden.hardening.plugins.module_utils._reports_history import carry_history
-from ansible_collections.portwarden.hardening.plugins.module_utils._reports_previous import is_url, load_previous
-from ansible_collections.portwarden.hardening.plugins.module_utils._reports_prometheus import render_prometheus
-from ansible_collections.portwarden.hardening.plugins.module_utils._reports_store import (
+from ansible_collections.portwarden.hardening.plugins.module_utils.reports._reports import build_run, summary_line, usable_previous
+from ansible_collections.portwarden.hardening.plugins.module_utils.reports._reports_history import carry_history
+from ansible_collections.portwarden.hardening.plugins.module_utils.reports._reports_previous import is_url, load_previous
+from ansible_collections.portwarden.hardening.plugins.module_utils.reports._reports_prometheus import render_prometheus
+from ansible_collections.portwarden.hardening.plugins.module_utils.reports._reports_store import (
     FILE_NAMES,
     parse_mode,
     planned_paths,

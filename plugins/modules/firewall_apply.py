@@ -284,15 +284,15 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.portwarden.hardening.plugins.module_utils._fw_base import FirewallError, check_paths
-from ansible_collections.portwarden.hardening.plugins.module_utils._fw_engine import (
+from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._fw_base import FirewallError, check_paths
+from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._fw_engine import (
     BACKENDS,
     DEFAULT_STATE_DIR,
     converge,
     make_backend,
 )
-from ansible_collections.portwarden.hardening.plugins.module_utils._fw_rollback import FirewallGuard, settle_earlier
-from ansible_collections.portwarden.hardening.plugins.module_utils._rollback import DEFAULT_DIR as DEFAULT_ROLLBACK_DIR
+from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._fw_rollback import FirewallGuard, settle_earlier
+from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._rollback import DEFAULT_DIR as DEFAULT_ROLLBACK_DIR
 
 
 def main():

@@ -218,7 +218,7 @@ import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.portwarden.hardening.plugins.module_utils._legacy_services import (
+from ansible_collections.portwarden.hardening.plugins.module_utils.legacy._legacy_services import (
     Host,
     LegacyServicesError,
     describe,

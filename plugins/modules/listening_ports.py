@@ -435,8 +435,8 @@ ansible_facts:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.portwarden.hardening.plugins.module_utils._packed import result_values
-from ansible_collections.portwarden.hardening.plugins.module_utils._published_host import gather_published
-from ansible_collections.portwarden.hardening.plugins.module_utils._sockets import (
+from ansible_collections.portwarden.hardening.plugins.module_utils.sockets._published_host import gather_published
+from ansible_collections.portwarden.hardening.plugins.module_utils.sockets._sockets import (
     FAMILIES,
     ITEM_FIELDS,
     OWNER_FIELDS,

@@ -128,14 +128,14 @@ kept:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.portwarden.hardening.plugins.module_utils._allowlist import AllowlistError, ensure_allowlist
-from ansible_collections.portwarden.hardening.plugins.module_utils._management import (
+from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist._allowlist import AllowlistError, ensure_allowlist
+from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._management import (
     current_session,
     protection,
     sshd_ports,
     tcp_port_entries,
 )
-from ansible_collections.portwarden.hardening.plugins.module_utils._sockets import SocketsError, gather
+from ansible_collections.portwarden.hardening.plugins.module_utils.sockets._sockets import SocketsError, gather
 
 
 def main():

@@ -360,27 +360,27 @@ msg:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.portwarden.hardening.plugins.module_utils._allowlist import (
+from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist._allowlist import (
     AllowlistError,
     ensure_allowlist,
 )
-from ansible_collections.portwarden.hardening.plugins.module_utils._audit_exceptions import parse_exceptions
-from ansible_collections.portwarden.hardening.plugins.module_utils._drift import (
+from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist._audit_exceptions import parse_exceptions
+from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist._drift import (
     ListeningError,
     compute_drift,
     normalise_listening,
     one_line,
 )
-from ansible_collections.portwarden.hardening.plugins.module_utils._live_firewall_host import BACKENDS, DEFAULT_STATE_DIR, check
+from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._live_firewall_host import BACKENDS, DEFAULT_STATE_DIR, check
 from ansible_collections.portwarden.hardening.plugins.module_utils._packed import result_values
-from ansible_collections.portwarden.hardening.plugins.module_utils._published_audit import (
+from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist._published_audit import (
     PublishedError,
     as_audit_items,
     normalise_published,
     without_proxied,
 )
-from ansible_collections.portwarden.hardening.plugins.module_utils._published_host import gather_published
-from ansible_collections.portwarden.hardening.plugins.module_utils._sockets import (
+from ansible_collections.portwarden.hardening.plugins.module_utils.sockets._published_host import gather_published
+from ansible_collections.portwarden.hardening.plugins.module_utils.sockets._sockets import (
     ITEM_FIELDS,
     SocketsError,
     choose_fields,

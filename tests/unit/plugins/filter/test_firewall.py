@@ -8,7 +8,7 @@ import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.portwarden.hardening.plugins.filter import firewall
-from ansible_collections.portwarden.hardening.plugins.module_utils._allowlist import parse_allowlist
+from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist._allowlist import parse_allowlist
 
 RAW = [
     {"port": 22, "comment": "SSH"},

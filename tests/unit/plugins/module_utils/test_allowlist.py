@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.portwarden.hardening.plugins.module_utils._allowlist import (
+from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist._allowlist import (
     NORMALISED_KEYS,
     AllowlistError,
     ensure_allowlist,
@@ -223,7 +223,7 @@ def test_entry_that_is_not_a_mapping_is_rejected(item, text):
 
 
 def test_range_maths_lives_in_its_own_module():
-    from ansible_collections.portwarden.hardening.plugins.module_utils import _port_ranges
+    from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist import _port_ranges
 
     assert merge_ranges is _port_ranges.merge_ranges
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.portwarden.hardening.plugins.module_utils._allowlist import AllowlistError, parse_allowlist
-from ansible_collections.portwarden.hardening.plugins.module_utils._allowlist_compose import (
+from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist._allowlist import AllowlistError, parse_allowlist
+from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist._allowlist_compose import (
     allowlist_variables,
     compose_allowlist,
 )

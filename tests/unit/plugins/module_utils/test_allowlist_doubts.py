@@ -9,8 +9,8 @@ import time
 import pytest
 
 from ansible_collections.portwarden.hardening.plugins.filter.fleet import allowlist_doubts
-from ansible_collections.portwarden.hardening.plugins.module_utils._allowlist import parse_allowlist
-from ansible_collections.portwarden.hardening.plugins.module_utils._allowlist_doubts import LIMIT, doubts
+from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist._allowlist import parse_allowlist
+from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist._allowlist_doubts import LIMIT, doubts
 
 CASES = [
     ([{"port": 22}, {"port": 443}, {"port": 53, "proto": "udp"}, {"port": 53}], []),

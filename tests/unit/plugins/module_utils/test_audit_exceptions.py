@@ -7,8 +7,8 @@ import datetime
 
 import pytest
 
-from ansible_collections.portwarden.hardening.plugins.module_utils._allowlist import AllowlistError
-from ansible_collections.portwarden.hardening.plugins.module_utils._audit_exceptions import (
+from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist._allowlist import AllowlistError
+from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist._audit_exceptions import (
     is_expired,
     parse_exceptions,
 )

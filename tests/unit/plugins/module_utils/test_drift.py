@@ -8,9 +8,9 @@ import time
 
 import pytest
 
-from ansible_collections.portwarden.hardening.plugins.module_utils._allowlist import parse_allowlist
-from ansible_collections.portwarden.hardening.plugins.module_utils._audit_exceptions import parse_exceptions
-from ansible_collections.portwarden.hardening.plugins.module_utils._drift import (
+from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist._allowlist import parse_allowlist
+from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist._audit_exceptions import parse_exceptions
+from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist._drift import (
     CONTROLS,
     ListeningError,
     compute_drift,

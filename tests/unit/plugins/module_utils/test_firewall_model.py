@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.portwarden.hardening.plugins.module_utils._allowlist import parse_allowlist
-from ansible_collections.portwarden.hardening.plugins.module_utils._firewall_model import (
+from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist._allowlist import parse_allowlist
+from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._firewall_model import (
     FirewallModelError,
     build_model,
     source_elements,

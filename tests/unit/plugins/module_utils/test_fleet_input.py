@@ -10,8 +10,8 @@ import pytest
 import yaml
 
 from ansible_collections.portwarden.hardening.plugins.filter.fleet import UNSET, fleet_problems
-from ansible_collections.portwarden.hardening.plugins.module_utils._fleet_input import resolve
-from ansible_collections.portwarden.hardening.plugins.module_utils._fw_settings import NAMES, settings_problems
+from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist._fleet_input import resolve
+from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._fw_settings import NAMES, settings_problems
 
 ROOT = pathlib.Path(__file__).resolve().parents[4]
 DEFAULTS = yaml.safe_load((ROOT / "roles" / "firewall" / "defaults" / "main.yml").read_text())

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.portwarden.hardening.plugins.module_utils import _fw_firewalld as firewalld
-from ansible_collections.portwarden.hardening.plugins.module_utils import _fw_iptables as iptables
-from ansible_collections.portwarden.hardening.plugins.module_utils import _fw_nftables as nftables
-from ansible_collections.portwarden.hardening.plugins.module_utils import _fw_ufw as ufw
-from ansible_collections.portwarden.hardening.plugins.module_utils._fw_base import FirewallError
+from ansible_collections.portwarden.hardening.plugins.module_utils.firewall import _fw_firewalld as firewalld
+from ansible_collections.portwarden.hardening.plugins.module_utils.firewall import _fw_iptables as iptables
+from ansible_collections.portwarden.hardening.plugins.module_utils.firewall import _fw_nftables as nftables
+from ansible_collections.portwarden.hardening.plugins.module_utils.firewall import _fw_ufw as ufw
+from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._fw_base import FirewallError
 
 
 class Recorder:

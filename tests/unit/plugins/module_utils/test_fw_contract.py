@@ -10,8 +10,8 @@ import pathlib
 import pytest
 import yaml
 
-from ansible_collections.portwarden.hardening.plugins.module_utils._fw_base import Backend
-from ansible_collections.portwarden.hardening.plugins.module_utils._fw_engine import BACKENDS, make_backend
+from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._fw_base import Backend
+from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._fw_engine import BACKENDS, make_backend
 
 
 ROLE = pathlib.Path(__file__).resolve().parents[4] / "roles" / "firewall"

@@ -8,9 +8,9 @@ import os
 
 import pytest
 
-from ansible_collections.portwarden.hardening.plugins.module_utils._fw_base import FirewallError
-from ansible_collections.portwarden.hardening.plugins.module_utils._fw_engine import converge, make_backend
-from ansible_collections.portwarden.hardening.plugins.module_utils._fw_nftables import REPLACE_HEADER
+from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._fw_base import FirewallError
+from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._fw_engine import converge, make_backend
+from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._fw_nftables import REPLACE_HEADER
 
 RULESET = "table inet portwarden {\n\tchain input {\n\t\ttype filter hook input priority filter; policy drop;\n\t\ttcp dport 22 accept\n\t}\n}\n"
 OTHER = RULESET.replace("dport 22", "dport 2222")

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.portwarden.hardening.plugins.module_utils._fw_base import FirewallError
-from ansible_collections.portwarden.hardening.plugins.module_utils._fw_engine import converge, last_good_path, make_backend
+from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._fw_base import FirewallError
+from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._fw_engine import converge, last_good_path, make_backend
 
 from ansible_collections.portwarden.hardening.tests.unit.plugins.module_utils.test_fw_engine import OTHER, RULESET, FakeNft
 

@@ -11,11 +11,11 @@ import time
 
 import pytest
 
-from ansible_collections.portwarden.hardening.plugins.module_utils import _fw_rollback, _rollback
-from ansible_collections.portwarden.hardening.plugins.module_utils._fw_base import FirewallError, sha256
-from ansible_collections.portwarden.hardening.plugins.module_utils._fw_engine import make_backend
-from ansible_collections.portwarden.hardening.plugins.module_utils._fw_nftables import REPLACE_HEADER
-from ansible_collections.portwarden.hardening.plugins.module_utils._fw_rollback import FirewallGuard, restore_plan, verify
+from ansible_collections.portwarden.hardening.plugins.module_utils.firewall import _fw_rollback, _rollback
+from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._fw_base import FirewallError, sha256
+from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._fw_engine import make_backend
+from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._fw_nftables import REPLACE_HEADER
+from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._fw_rollback import FirewallGuard, restore_plan, verify
 
 TOOLS = ("nft", "iptables", "ip6tables", "iptables-restore", "ip6tables-restore", "ipset", "ufw", "firewall-cmd")
 

@@ -8,7 +8,7 @@ import pathlib
 
 import pytest
 
-from ansible_collections.portwarden.hardening.plugins.module_utils import _inetd
+from ansible_collections.portwarden.hardening.plugins.module_utils.legacy import _inetd
 
 FIXTURES = pathlib.Path(__file__).resolve().parents[2] / "fixtures" / "legacy" / "inetd"
 ALL_FIXTURES = sorted(path.name for path in FIXTURES.glob("*.conf"))

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from ansible_collections.portwarden.hardening.plugins.module_utils import _legacy_catalog as catalog
+from ansible_collections.portwarden.hardening.plugins.module_utils.legacy import _legacy_catalog as catalog
 
 KEYS = {"name", "kind", "aliases", "description", "ports", "units", "sysv", "inetd", "xinetd", "programs", "packages", "cis"}
 DOCS = pathlib.Path(__file__).resolve().parents[4] / "docs" / "legacy_services.md"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.portwarden.hardening.plugins.module_utils import _legacy_packages as packages
+from ansible_collections.portwarden.hardening.plugins.module_utils.legacy import _legacy_packages as packages
 
 
 class Apt:

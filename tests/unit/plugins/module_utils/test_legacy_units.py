@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from ansible_collections.portwarden.hardening.plugins.module_utils import _legacy_units as units
+from ansible_collections.portwarden.hardening.plugins.module_utils.legacy import _legacy_units as units
 
 # systemctl show --no-pager -p Id,LoadState,... -- telnet.socket vsftpd.service openbsd-inetd.service tftpd-hpa.service
 SHOW = """Id=telnet.socket

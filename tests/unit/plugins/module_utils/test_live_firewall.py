@@ -16,9 +16,9 @@ import os
 
 import pytest
 
-from ansible_collections.portwarden.hardening.plugins.module_utils import _live_firewall
-from ansible_collections.portwarden.hardening.plugins.module_utils import _live_firewall_host
-from ansible_collections.portwarden.hardening.plugins.module_utils._allowlist import parse_allowlist
+from ansible_collections.portwarden.hardening.plugins.module_utils.firewall import _live_firewall
+from ansible_collections.portwarden.hardening.plugins.module_utils.firewall import _live_firewall_host
+from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist._allowlist import parse_allowlist
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "live_firewall")
 FORWARD_ALLOWLIST = parse_allowlist([

@@ -9,9 +9,9 @@ import sys
 
 import pytest
 
-from ansible_collections.portwarden.hardening.plugins.module_utils._allowlist import parse_allowlist
-from ansible_collections.portwarden.hardening.plugins.module_utils._firewall_model import build_model
-from ansible_collections.portwarden.hardening.plugins.module_utils._management import (
+from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist._allowlist import parse_allowlist
+from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._firewall_model import build_model
+from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._management import (
     covered,
     current_session,
     established,
@@ -21,7 +21,7 @@ from ansible_collections.portwarden.hardening.plugins.module_utils._management i
     sshd_ports,
     tcp_port_entries,
 )
-from ansible_collections.portwarden.hardening.plugins.module_utils._allowlist import AllowlistError
+from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist._allowlist import AllowlistError
 
 CONTROLLER = "172.31.9.1"
 SESSION = {"client_address": CONTROLLER, "client_port": 51234, "server_address": "172.31.9.2", "server_port": 22,

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.portwarden.hardening.plugins.module_utils import _netlink
+from ansible_collections.portwarden.hardening.plugins.module_utils.sockets import _netlink
 from ansible_collections.portwarden.hardening.tests.unit.plugins.module_utils import sockets_fixtures as fx
 
 HEADER = struct.Struct("=IHHII")

@@ -10,7 +10,7 @@ import socket
 
 import pytest
 
-from ansible_collections.portwarden.hardening.plugins.module_utils import _owners
+from ansible_collections.portwarden.hardening.plugins.module_utils.sockets import _owners
 from ansible_collections.portwarden.hardening.tests.unit.plugins.module_utils import sockets_fixtures as fx
 
 DOCKER = "/docker/599be865c5ade825a7842fb8deef99bb36bb7eb3146d7540fea2942f343a815d"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.portwarden.hardening.plugins.module_utils._port_ranges import (
+from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist._port_ranges import (
     is_merged,
     merge_ranges,
     multiport_chunks,

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.portwarden.hardening.plugins.module_utils import _procnet
+from ansible_collections.portwarden.hardening.plugins.module_utils.sockets import _procnet
 from ansible_collections.portwarden.hardening.tests.unit.plugins.module_utils import sockets_fixtures as fx
 
 TAIL = " 00000000:00000000 00:00000000 00000000   107        0 123456 1 0000000000000000 100 0 0 10 0"

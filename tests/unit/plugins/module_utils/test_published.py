@@ -9,8 +9,8 @@ import os
 
 import pytest
 
-from ansible_collections.portwarden.hardening.plugins.module_utils import _published
-from ansible_collections.portwarden.hardening.plugins.module_utils import _published_host
+from ansible_collections.portwarden.hardening.plugins.module_utils.sockets import _published
+from ansible_collections.portwarden.hardening.plugins.module_utils.sockets import _published_host
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "published")
 NODE = "172.31.99.10"

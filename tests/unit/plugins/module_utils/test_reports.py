@@ -16,12 +16,12 @@ from html.parser import HTMLParser
 
 import pytest
 
-from ansible_collections.portwarden.hardening.plugins.module_utils import _reports as reports
-from ansible_collections.portwarden.hardening.plugins.module_utils._reports_html import render_html
-from ansible_collections.portwarden.hardening.plugins.module_utils._reports_junit import render_junit
-from ansible_collections.portwarden.hardening.plugins.module_utils._reports_markdown import render_markdown
-from ansible_collections.portwarden.hardening.plugins.module_utils._reports_prometheus import render_prometheus
-from ansible_collections.portwarden.hardening.plugins.module_utils import _reports_store as store
+from ansible_collections.portwarden.hardening.plugins.module_utils.reports import _reports as reports
+from ansible_collections.portwarden.hardening.plugins.module_utils.reports._reports_html import render_html
+from ansible_collections.portwarden.hardening.plugins.module_utils.reports._reports_junit import render_junit
+from ansible_collections.portwarden.hardening.plugins.module_utils.reports._reports_markdown import render_markdown
+from ansible_collections.portwarden.hardening.plugins.module_utils.reports._reports_prometheus import render_prometheus
+from ansible_collections.portwarden.hardening.plugins.module_utils.reports import _reports_store as store
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "reports")
 STARTED = "2026-01-25T12:00:00Z"

@@ -26,8 +26,8 @@ import time
 
 import pytest
 
-from ansible_collections.portwarden.hardening.plugins.module_utils import _reports as reports
-from ansible_collections.portwarden.hardening.plugins.module_utils._reports_html import render_html
+from ansible_collections.portwarden.hardening.plugins.module_utils.reports import _reports as reports
+from ansible_collections.portwarden.hardening.plugins.module_utils.reports._reports_html import render_html
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "reports")
 TIMEOUT = 90.0

@@ -9,11 +9,11 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from ansible_collections.portwarden.hardening.plugins.module_utils import _reports as reports
-from ansible_collections.portwarden.hardening.plugins.module_utils._reports_html import render_html
-from ansible_collections.portwarden.hardening.plugins.module_utils._reports_junit import render_junit
-from ansible_collections.portwarden.hardening.plugins.module_utils._reports_markdown import render_markdown
-from ansible_collections.portwarden.hardening.plugins.module_utils._reports_prometheus import render_prometheus
+from ansible_collections.portwarden.hardening.plugins.module_utils.reports import _reports as reports
+from ansible_collections.portwarden.hardening.plugins.module_utils.reports._reports_html import render_html
+from ansible_collections.portwarden.hardening.plugins.module_utils.reports._reports_junit import render_junit
+from ansible_collections.portwarden.hardening.plugins.module_utils.reports._reports_markdown import render_markdown
+from ansible_collections.portwarden.hardening.plugins.module_utils.reports._reports_prometheus import render_prometheus
 
 DOCKER_HOST = {
     "compliant": False,

@@ -13,13 +13,13 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from ansible_collections.portwarden.hardening.plugins.module_utils import _reports as reports
-from ansible_collections.portwarden.hardening.plugins.module_utils import _reports_fleet as fleet
-from ansible_collections.portwarden.hardening.plugins.module_utils import _reports_html as report_html
-from ansible_collections.portwarden.hardening.plugins.module_utils._reports_html import render_html
-from ansible_collections.portwarden.hardening.plugins.module_utils._reports_junit import render_junit
-from ansible_collections.portwarden.hardening.plugins.module_utils._reports_markdown import render_markdown
-from ansible_collections.portwarden.hardening.plugins.module_utils import _reports_store as store
+from ansible_collections.portwarden.hardening.plugins.module_utils.reports import _reports as reports
+from ansible_collections.portwarden.hardening.plugins.module_utils.reports import _reports_fleet as fleet
+from ansible_collections.portwarden.hardening.plugins.module_utils.reports import _reports_html as report_html
+from ansible_collections.portwarden.hardening.plugins.module_utils.reports._reports_html import render_html
+from ansible_collections.portwarden.hardening.plugins.module_utils.reports._reports_junit import render_junit
+from ansible_collections.portwarden.hardening.plugins.module_utils.reports._reports_markdown import render_markdown
+from ansible_collections.portwarden.hardening.plugins.module_utils.reports import _reports_store as store
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "reports")
 STARTED = "2026-01-25T12:00:00Z"

@@ -11,13 +11,13 @@ from html.parser import HTMLParser
 
 import pytest
 
-from ansible_collections.portwarden.hardening.plugins.module_utils import _reports as reports
-from ansible_collections.portwarden.hardening.plugins.module_utils._reports_history import (
+from ansible_collections.portwarden.hardening.plugins.module_utils.reports import _reports as reports
+from ansible_collections.portwarden.hardening.plugins.module_utils.reports._reports_history import (
     carry_history,
     history_section,
     run_brief,
 )
-from ansible_collections.portwarden.hardening.plugins.module_utils._reports_html import render_html
+from ansible_collections.portwarden.hardening.plugins.module_utils.reports._reports_html import render_html
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "reports")
 

@@ -20,9 +20,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.portwarden.hardening.plugins.module_utils import _reports as reports
-from ansible_collections.portwarden.hardening.plugins.module_utils import _reports_store as store
-from ansible_collections.portwarden.hardening.plugins.module_utils._reports_markdown import render_markdown
+from ansible_collections.portwarden.hardening.plugins.module_utils.reports import _reports as reports
+from ansible_collections.portwarden.hardening.plugins.module_utils.reports import _reports_store as store
+from ansible_collections.portwarden.hardening.plugins.module_utils.reports._reports_markdown import render_markdown
 
 STARTED = "2026-01-25T12:00:00Z"
 FINISHED = "2026-01-25T12:00:07Z"

@@ -7,10 +7,10 @@ from __future__ import annotations
 import json
 import os
 
-from ansible_collections.portwarden.hardening.plugins.module_utils import _reports as reports
-from ansible_collections.portwarden.hardening.plugins.module_utils._allowlist import parse_allowlist
-from ansible_collections.portwarden.hardening.plugins.module_utils._allowlist_compose import compose_allowlist
-from ansible_collections.portwarden.hardening.plugins.module_utils._reports_html import render_html
+from ansible_collections.portwarden.hardening.plugins.module_utils.reports import _reports as reports
+from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist._allowlist import parse_allowlist
+from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist._allowlist_compose import compose_allowlist
+from ansible_collections.portwarden.hardening.plugins.module_utils.reports._reports_html import render_html
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "reports")
 

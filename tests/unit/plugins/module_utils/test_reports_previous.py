@@ -10,8 +10,8 @@ import threading
 
 import pytest
 
-from ansible_collections.portwarden.hardening.plugins.module_utils import _reports_previous
-from ansible_collections.portwarden.hardening.plugins.module_utils._reports_previous import is_url, load_previous, redact
+from ansible_collections.portwarden.hardening.plugins.module_utils.reports import _reports_previous
+from ansible_collections.portwarden.hardening.plugins.module_utils.reports._reports_previous import is_url, load_previous, redact
 
 DOCUMENT = {"schema": "portwarden.hardening/drift-run", "run_id": "20260125T120000Z", "hosts": {}}
 

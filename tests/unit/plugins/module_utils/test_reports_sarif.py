@@ -11,8 +11,8 @@ import os
 import jsonschema
 import pytest
 
-from ansible_collections.portwarden.hardening.plugins.module_utils import _reports as reports
-from ansible_collections.portwarden.hardening.plugins.module_utils._reports_sarif import build_sarif, render_sarif
+from ansible_collections.portwarden.hardening.plugins.module_utils.reports import _reports as reports
+from ansible_collections.portwarden.hardening.plugins.module_utils.reports._reports_sarif import build_sarif, render_sarif
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures")
 STARTED = "2026-01-25T12:00:00Z"

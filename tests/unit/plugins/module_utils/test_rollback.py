@@ -14,8 +14,8 @@ import time
 
 import pytest
 
-from ansible_collections.portwarden.hardening.plugins.module_utils import _rollback
-from ansible_collections.portwarden.hardening.plugins.module_utils._rollback import RollbackError
+from ansible_collections.portwarden.hardening.plugins.module_utils.firewall import _rollback
+from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._rollback import RollbackError
 
 
 def wait_for(predicate, seconds=10.0):
@@ -180,7 +180,7 @@ def test_watchdog_outlives_the_process_that_armed_it(host):
     # The module process ends (its SSH session died): the detached watchdog still fires.
     code = textwrap.dedent("""
         import json, sys
-        from ansible_collections.portwarden.hardening.plugins.module_utils import _rollback
+        from ansible_collections.portwarden.hardening.plugins.module_utils.firewall import _rollback
         plan = json.loads(sys.argv[1])
         armed = _rollback.arm(plan, 1.0, base_dir=sys.argv[2], use_systemd=False)
         print(armed["token"])

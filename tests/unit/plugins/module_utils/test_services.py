@@ -9,8 +9,8 @@ import re
 
 import pytest
 
-from ansible_collections.portwarden.hardening.plugins.module_utils import _services
-from ansible_collections.portwarden.hardening.plugins.module_utils._services import (
+from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist import _services
+from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist._services import (
     ALIASES,
     NAME_HINTS,
     SERVICES,

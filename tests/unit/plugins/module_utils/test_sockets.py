@@ -13,10 +13,10 @@ import struct
 
 import pytest
 
-from ansible_collections.portwarden.hardening.plugins.module_utils import _drift
-from ansible_collections.portwarden.hardening.plugins.module_utils import _netlink
-from ansible_collections.portwarden.hardening.plugins.module_utils import _owners
-from ansible_collections.portwarden.hardening.plugins.module_utils import _sockets
+from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist import _drift
+from ansible_collections.portwarden.hardening.plugins.module_utils.sockets import _netlink
+from ansible_collections.portwarden.hardening.plugins.module_utils.sockets import _owners
+from ansible_collections.portwarden.hardening.plugins.module_utils.sockets import _sockets
 from ansible_collections.portwarden.hardening.tests.unit.plugins.module_utils import sockets_fixtures as fx
 
 ITEM_KEYS = ["protocol", "family", "address", "interface", "port", "v6only", "exposure", "dual_stack", "inode",

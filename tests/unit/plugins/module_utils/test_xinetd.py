@@ -9,7 +9,7 @@ import shutil
 
 import pytest
 
-from ansible_collections.portwarden.hardening.plugins.module_utils import _xinetd
+from ansible_collections.portwarden.hardening.plugins.module_utils.legacy import _xinetd
 
 FIXTURES = pathlib.Path(__file__).resolve().parents[2] / "fixtures" / "legacy" / "xinetd"
 DEBIAN = sorted(path.name for path in (FIXTURES / "debian" / "xinetd.d").iterdir())

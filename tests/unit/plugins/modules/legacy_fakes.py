@@ -13,8 +13,8 @@ from __future__ import annotations
 import fnmatch
 import pathlib
 
-from ansible_collections.portwarden.hardening.plugins.module_utils import _inetd
-from ansible_collections.portwarden.hardening.plugins.module_utils import _xinetd
+from ansible_collections.portwarden.hardening.plugins.module_utils.legacy import _inetd
+from ansible_collections.portwarden.hardening.plugins.module_utils.legacy import _xinetd
 
 PORTS = {"telnet": 23, "shell": 514, "login": 513, "exec": 512, "talk": 517, "ntalk": 518, "finger": 79, "echo": 7,
          "chargen": 19, "daytime": 13, "tftp": 69, "ftp": 21, "uucp": 540}

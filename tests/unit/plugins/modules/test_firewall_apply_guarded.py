@@ -17,7 +17,7 @@ import pytest
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.portwarden.hardening.plugins.module_utils import _rollback
+from ansible_collections.portwarden.hardening.plugins.module_utils.firewall import _rollback
 from ansible_collections.portwarden.hardening.plugins.modules import firewall_apply, firewall_rollback
 
 OLD = "table inet portwarden {\n\tchain input {\n\t\ttcp dport 22 accept\n\t}\n}\n"

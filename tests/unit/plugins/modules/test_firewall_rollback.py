@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.portwarden.hardening.plugins.module_utils._allowlist import ensure_allowlist
+from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist._allowlist import ensure_allowlist
 from ansible_collections.portwarden.hardening.plugins.modules.firewall_rollback import same_session
 
 ARMED = {"client_address": "192.0.2.10", "client_port": 51234, "server_address": "192.0.2.20", "server_port": 22,

@@ -10,8 +10,8 @@ import json
 import pytest
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.portwarden.hardening.plugins.module_utils import _inetd
-from ansible_collections.portwarden.hardening.plugins.module_utils import _legacy_services as engine
+from ansible_collections.portwarden.hardening.plugins.module_utils.legacy import _inetd
+from ansible_collections.portwarden.hardening.plugins.module_utils.legacy import _legacy_services as engine
 from ansible_collections.portwarden.hardening.plugins.modules import legacy_services
 from ansible_collections.portwarden.hardening.tests.unit.plugins.modules import legacy_fakes as fakes
 

@@ -13,7 +13,8 @@ import yaml
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.portwarden.hardening.plugins.action.listening_ports import ActionModule
-from ansible_collections.portwarden.hardening.plugins.module_utils import _packed, _published, _sockets
+from ansible_collections.portwarden.hardening.plugins.module_utils import _packed
+from ansible_collections.portwarden.hardening.plugins.module_utils.sockets import _published, _sockets
 from ansible_collections.portwarden.hardening.plugins.modules import listening_ports
 
 # What gather() returns, and what the module returns: the command line once per process.

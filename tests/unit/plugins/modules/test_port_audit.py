@@ -10,7 +10,7 @@ from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.portwarden.hardening.plugins.action.port_audit import ActionModule
 from ansible_collections.portwarden.hardening.plugins.module_utils import _packed
-from ansible_collections.portwarden.hardening.plugins.module_utils._sockets import SocketsError
+from ansible_collections.portwarden.hardening.plugins.module_utils.sockets._sockets import SocketsError
 from ansible_collections.portwarden.hardening.plugins.modules import port_audit
 
 SSH = {"protocol": "tcp", "family": "ipv4", "address": "0.0.0.0", "port": 22, "exposure": "wildcard", "process": "sshd"}

@@ -1,0 +1,218 @@
+# Copyright (c) 2026, portwarden maintainers
+# SPDX-License-Identifier: GPL-3.0-or-later
+# This file is part of portwarden.hardening; it is private to the collection and may change without notice.
+"""nftables backend: our own ``table inet portwarden``, nothing else.
+
+* validate: the ruleset may only create, replace or delete ``table inet portwarden``
+  (checked here, so a hand-written ruleset cannot ``flush ruleset``), then ``nft -c -f``.
+* current: ``nft list table inet portwarden`` (None when the table does not exist).
+* apply: one ``nft -f`` of a file that starts with ``table inet portwarden {}`` +
+  ``delete table inet portwarden``: the kernel applies the whole file as one transaction,
+  so the old table is replaced by the new one or, when anything fails, left as it was.
+  ``destroy table`` would say the same in one line but needs nft >= 1.0.8 and Linux >= 6.3
+  (Debian 11 has 0.9.8, Debian 12 1.0.6); the two-line idiom works everywhere.
+* persistence: the same file at ``path`` (default ``/etc/nftables.d/portwarden.nft``),
+  loaded at boot by the role's ``portwarden-firewall.service``; ``/etc/nftables.conf`` and
+  every other table are left alone.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._fw_base import (
+    Backend,
+    FirewallError,
+    TemporaryText,
+    ensure_newline,
+    required_content,
+    run_checked,
+)
+
+FAMILY = "inet"
+TABLE = "portwarden"
+DEFAULT_PATH = "/etc/nftables.d/portwarden.nft"
+REPLACE_HEADER = "table %s %s {}\ndelete table %s %s\n" % (FAMILY, TABLE, FAMILY, TABLE)
+
+_OURS = r"table\s+%s\s+%s" % (FAMILY, TABLE)
+_ALLOWED_TOP_LEVEL = re.compile(r"^(?:(?:add|create|delete|flush)\s+)?%s$" % _OURS)
+_HAS_DELETE = re.compile(r"^\s*delete\s+%s\s*(?:#.*)?$" % _OURS, re.MULTILINE)
+_MISSING_TABLE = re.compile(r"No such file or directory|does not exist", re.IGNORECASE)
+
+
+def top_level_statements(text):
+    """Yield (line number, statement) for every statement outside braces.
+
+    Comments and quoted strings are skipped, so a ``{`` in a log prefix or a comment does
+    not confuse the brace count.
+    """
+    depth = 0
+    line = 1
+    start_line = 1
+    current = []
+    quote = False
+    comment = False
+    for char in text:
+        if comment:
+            if char == "\n":
+                comment = False
+            else:
+                continue
+        if quote:
+            if char == '"':
+                quote = False
+            if char == "\n":
+                line += 1
+            continue
+        if char == '"':
+            quote = True
+            continue
+        if char == "#":
+            comment = True
+            continue
+        if char == "{":
+            if depth == 0:
+                yield start_line, " ".join("".join(current).split())
+                current = []
+            depth += 1
+            continue
+        if char == "}":
+            depth -= 1
+            if depth < 0:
+                raise FirewallError("nftables ruleset line %d: unbalanced '}'" % line)
+            if depth == 0:
+                current = []
+            continue
+        if depth == 0:
+            if char in "\n;":
+                statement = " ".join("".join(current).split())
+                if statement:
+                    yield start_line, statement
+                current = []
+            else:
+                if not "".join(current).strip():
+                    start_line = line
+                current.append(char)
+        if char == "\n":
+            line += 1
+    statement = " ".join("".join(current).split())
+    if statement:
+        yield start_line, statement
+    if depth != 0:
+        raise FirewallError("nftables ruleset: %d unclosed '{' at the end" % depth)
+
+
+def check_scope(text) -> None:
+    """Refuse a ruleset that would touch anything but ``table inet portwarden``."""
+    for line, statement in top_level_statements(text):
+        if not _ALLOWED_TOP_LEVEL.match(statement):
+            raise FirewallError(
+                "nftables ruleset line %d: '%s' is outside what portwarden manages; the ruleset may only "
+                "create, replace or delete 'table %s %s' (never 'flush ruleset' or another table)"
+                % (line, statement, FAMILY, TABLE)
+            )
+
+
+def normalise(text) -> str:
+    """The ruleset as it is loaded and persisted: always replaces our table atomically."""
+    text = ensure_newline(text)
+    if not _HAS_DELETE.search(text):
+        text = REPLACE_HEADER + text
+    return text
+
+
+def legacy_rules_present(run, which) -> list:
+    """Families ("ipv4", "ipv6") whose iptables-legacy tables hold rules or chains."""
+    found = []
+    for family, tool in (("ipv4", "iptables-legacy-save"), ("ipv6", "ip6tables-legacy-save")):
+        path = which(tool)
+        if not path:
+            continue
+        rc, out, _err = run([path])
+        if rc != 0:
+            continue
+        for line in out.splitlines():
+            # A rule, a user chain ("-" policy) or a built-in chain that does not accept.
+            if line.startswith("-A ") or (line.startswith(":") and line.split()[1:2] != ["ACCEPT"]):
+                found.append(family)
+                break
+    return found
+
+
+class NftablesBackend(Backend):
+    name = "nftables"
+    persists_on_apply = False
+
+    def __init__(self, run, which, paths=None, tmpdir=None, options=None):
+        super().__init__(run, which, tmpdir=tmpdir)
+        self.paths = {"content": (paths or {}).get("content") or DEFAULT_PATH}
+        self._nft = None
+
+    @property
+    def nft(self):
+        if self._nft is None:
+            self._nft = self.tool("nft")
+        return self._nft
+
+    def desired(self, content=None, **_other_parts) -> dict:
+        return {"content": normalise(required_content(content, self.name, "the rendered ruleset"))}
+
+    def validate(self, parts) -> None:
+        check_scope(parts["content"])
+        with TemporaryText(parts["content"], suffix=".nft", directory=self.tmpdir) as tmp:
+            run_checked(self.run, [self.nft, "-c", "-f", tmp.path], "validating the nftables ruleset", clean=tmp.clean)
+
+    def current(self):
+        rc, out, err = self.run([self.nft, "list", "table", FAMILY, TABLE])
+        if rc == 0:
+            return out
+        if _MISSING_TABLE.search(err or ""):
+            return None
+        raise FirewallError("reading table %s %s failed (rc=%d): %s" % (FAMILY, TABLE, rc, (err or out).strip()))
+
+    def parts_from_current(self, current) -> dict:
+        """A listing made loadable; used as the snapshot only when no exact one is known."""
+        return {"content": REPLACE_HEADER + ensure_newline(current)}
+
+    # matches(): the default (None): a listing cannot be compared with the loaded text, so
+    # the engine's record decides.
+
+    def apply(self, parts, current=None) -> None:
+        with TemporaryText(parts["content"], suffix=".nft", directory=self.tmpdir) as tmp:
+            run_checked(self.run, [self.nft, "-f", tmp.path], "loading the nftables ruleset", clean=tmp.clean)
+
+    def remove(self) -> None:
+        with TemporaryText(REPLACE_HEADER, suffix=".nft", directory=self.tmpdir) as tmp:
+            run_checked(self.run, [self.nft, "-f", tmp.path], "deleting table %s %s" % (FAMILY, TABLE), clean=tmp.clean)
+
+    def facts(self) -> dict:
+        families = legacy_rules_present(self.run, self.which)
+        facts = {"mixed_backends": bool(families)}
+        if families:
+            facts["warnings"] = [
+                "iptables-legacy rules exist next to nftables (%s); portwarden leaves them alone, but packets must "
+                "pass both, so check them with iptables-legacy-save" % ", ".join(families)
+            ]
+        return facts
+
+    @staticmethod
+    def text(parts) -> str:
+        return parts.get("content") or ""
+
+    def restore_plan(self, previous, desired) -> dict:
+        """``nft -f`` of the snapshot, which starts with ``table inet portwarden {}`` +
+        ``delete table inet portwarden``, so the restore is one atomic transaction (no
+        snapshot: the same two lines alone remove our table)."""
+        text = previous["content"] if previous.get("present") else REPLACE_HEADER
+        if previous.get("source") == "live":
+            # A listing read back from the kernel is not always loadable as printed; a snapshot
+            # that cannot be restored is no safety net, so refuse before anything changes.
+            with TemporaryText(text, suffix=".nft", directory=self.tmpdir, display="snapshot of the live table") as tmp:
+                run_checked(self.run, [self.nft, "-c", "-f", tmp.path],
+                            "checking that the live table can be restored (changed behind portwarden's back)",
+                            clean=tmp.clean)
+        return {
+            "files": self.boot_files(),
+            "payloads": {"ruleset.nft": text},
+            "steps": [{"argv": [self.nft, "-f", {"payload": "ruleset.nft"}]}],
+        }

@@ -1,0 +1,125 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, portwarden maintainers
+# SPDX-License-Identifier: GPL-3.0-or-later
+# This file is part of portwarden.hardening; it is private to the collection and may change without notice.
+"""Read the live firewall on this host and judge it: the ``firewall`` and ``effective`` parts of port_audit.
+
+Contract: ``check(allowlist, items, backend, state_dir, read=None)`` returns
+``{"firewall": {...}, "effective": [...]}``. ``firewall`` names the backend, whether our
+rules are ``loaded``, its ``findings`` (``missing``, ``modified``, ``disabled``,
+``accept_all``; each with ``kind``, ``severity``, ``reason``) and ``notes``; ``effective``
+gives every audited listener and published port its verdict (see ``_live_firewall``).
+``read`` maps a command (a tuple) to its output text or None; by default the commands run
+here (stdlib subprocess, no shell).
+"""
+
+from __future__ import annotations
+
+import os
+
+from ansible_collections.portwarden.hardening.plugins.module_utils.firewall import _live_firewall
+from ansible_collections.portwarden.hardening.plugins.module_utils._constants import FIREWALL_STATE_DIR
+from ansible_collections.portwarden.hardening.plugins.module_utils.sockets._published_host import _run
+
+BACKENDS = ("auto", "nftables", "iptables", "ufw", "firewalld")
+DEFAULT_STATE_DIR = FIREWALL_STATE_DIR
+COMMANDS = {
+    "nft": ("nft", "-j", "list", "ruleset"),
+    "iptables": ("iptables-save", "-t", "filter"),
+    "ip6tables": ("ip6tables-save", "-t", "filter"),
+    "ufw": ("ufw", "status"),
+    "firewalld": ("firewall-cmd", "--state"),
+}
+
+
+def _default_read(command):
+    return _run(list(command))
+
+
+def _hardened(state_dir: str) -> bool:
+    """Whether portwarden applied a firewall here before (its last confirmed copy is kept)."""
+    try:
+        return bool(os.listdir(os.path.join(state_dir, "last-good")))
+    except OSError:
+        return False
+
+
+def live_state(backend: str, read) -> dict:
+    """The live state for ``backend``; ``auto`` picks the one holding portwarden's rules."""
+    states = {}
+    if backend in ("auto", "nftables"):
+        states["nftables"] = _live_firewall.nftables_state(read(COMMANDS["nft"]))
+    if backend in ("auto", "iptables"):
+        states["iptables"] = _live_firewall.iptables_state(read(COMMANDS["iptables"]), read(COMMANDS["ip6tables"]))
+    if backend == "ufw":
+        text = read(COMMANDS["ufw"]) or ""
+        state = _live_firewall.empty_state("ufw")
+        state["enabled"] = state["loaded"] = text.lower().startswith("status: active")
+        return state
+    if backend == "firewalld":
+        state = _live_firewall.empty_state("firewalld")
+        state["enabled"] = state["loaded"] = (read(COMMANDS["firewalld"]) or "").strip() == "running"
+        return state
+    if backend != "auto":
+        return states[backend]
+    for name in ("nftables", "iptables"):
+        if states[name]["loaded"]:
+            return states[name]
+    partial = [states[name] for name in ("iptables",) if any(f["declared"] for f in states[name]["families"].values())]
+    state = partial[0] if partial else states["nftables"]
+    # Foreign accept-everything rules in INPUT matter whichever backend is ours.
+    if state is states["nftables"]:
+        state["accept_all"] = states["nftables"]["accept_all"]
+    return state
+
+
+def _finding(kind: str, severity: str, reason: str) -> dict:
+    return {"kind": kind, "severity": severity, "reason": reason}
+
+
+def check(allowlist: list, items: list, backend: str = "auto", state_dir: str = DEFAULT_STATE_DIR, read=None) -> dict:
+    read = read or _default_read
+    state = live_state(backend, read)
+    findings, notes = [], []
+    name = state["backend"]
+    if state.get("enabled") is False:
+        findings.append(_finding("disabled", "high", "the %s firewall is not enabled: nothing it holds is enforced" % name))
+    elif not state["loaded"]:
+        if backend != "auto" or _hardened(state_dir):
+            findings.append(_finding(
+                "missing", "high",
+                "portwarden's %s rules are not loaded (%s); every port is as open as the rest of the ruleset leaves it"
+                % (name, "table inet portwarden is absent" if name == "nftables" else
+                   "chain PORTWARDEN-INPUT or its jump from INPUT is absent")))
+        else:
+            notes.append("no portwarden firewall on this host")
+    elif name in ("nftables", "iptables"):
+        for difference in _live_firewall.compare(state, allowlist):
+            findings.append(_finding("modified", "high", "the live firewall differs from the allowlist: " + difference))
+    for entry in state["accept_all"]:
+        if entry["bypasses"]:
+            findings.append(_finding(
+                "accept_all", "high",
+                "%s accepts everything before portwarden's chain, so the chain never sees those packets: %s"
+                % (entry["where"], entry["rule"])))
+        else:
+            notes.append("%s has a rule that accepts everything; an nftables accept ends only its own base chain, "
+                         "so portwarden's table still filters" % entry["where"])
+    effective = []
+    for item in items:
+        if item.get("exposure") == "loopback":
+            continue
+        verdict, reason = _live_firewall.verdict(item, state)
+        published = item.get("published") or {}
+        effective.append({
+            "protocol": item.get("protocol"), "family": item.get("family"), "address": item.get("address"),
+            "port": item.get("port"), "kind": "published" if published else "listening",
+            "owner": published.get("container_name") if published else item.get("process"),
+            "verdict": verdict, "reason": reason,
+        })
+    counts = {verdict: sum(1 for entry in effective if entry["verdict"] == verdict) for verdict in _live_firewall.VERDICTS}
+    return {
+        "firewall": {"backend": name, "loaded": state["loaded"], "enabled": state.get("enabled"),
+                     "forward": state["forward"], "findings": findings, "notes": notes, "verdicts": counts},
+        "effective": effective,
+    }
