@@ -62,7 +62,8 @@ def _commands(rep) -> None:
     rep.w("# 1. gathering (inside the host, timed by bench/target/timeit.py)")
     rep.w("ss -Htulpn")
     rep.w("/opt/psutil-venv/bin/python -c \"import psutil; conns = psutil.net_connections(kind='inet'); ...\"")
-    rep.w("PYTHONPATH=/opt/pwbench/lib python3 -c \"from ansible_collections.portwarden.hardening.plugins.module_utils.sockets._sockets import gather; gather()\"")
+    rep.w("PYTHONPATH=/opt/pwbench/lib python3 -c \"from ansible_collections.portwarden.hardening.plugins.module_utils.sockets._sockets"
+          " import gather; gather()\"")
     rep.w("# 2. round-trip")
     rep.w("ansible -i bench.json bench -m ansible.builtin.ping")
     rep.w("ansible -i bench.json bench -m portwarden.hardening.port_audit -a '{\"allowlist\": [...3 entries...]}'")
