@@ -21,6 +21,7 @@ import re
 import tempfile
 
 from ansible_collections.portwarden.hardening.plugins.module_utils._atomic import write_atomic
+from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._live_firewall import empty_state
 
 # Paths end up in generated shell scripts and systemd units (boot loaders, ExecStart=):
 # absolute, only characters no shell or unit parser treats specially, no ".." component.
@@ -180,9 +181,11 @@ class Backend(abc.ABC):
 
     A backend owns one part of the host's firewall (a table, a chain, tagged rules, a zone)
     and everything the host needs to know about it: its tools, how it validates, reads,
-    applies and removes that part, the files it boots from, and how a commit-confirmed
-    apply puts it back (``restore_plan``). The engine (``_fw_engine.converge``) and the
-    rollback (``_fw_rollback``) only call the members below, never a backend's privates.
+    applies and removes that part, the files it boots from, how a commit-confirmed apply
+    puts it back (``restore_plan``), and how the firewall the kernel enforces is read back
+    for ``port_audit`` (``live_state``). The engine (``_fw_engine.converge``), the rollback
+    (``_fw_rollback``) and the audit (``_live_firewall_host``) only call the members below,
+    never a backend's privates.
 
     "Parts" are dicts keyed by the module option that carries them (``content``,
     ``content_ipv6``, ``content_ipset``); the role's table
@@ -272,3 +275,13 @@ class Backend(abc.ABC):
         [{"argv": [...], "stdin"/"ok_rc": ...}]}`` plus optional ``"restore_files":
         "after"``. It always goes back to the snapshot, never to an open firewall; it runs
         later, without this module, so every argv holds absolute tool paths."""
+
+    @classmethod
+    def live_state(cls, read) -> dict:
+        """The firewall the kernel enforces, read back for ``port_audit`` (its drift check and
+        verdicts), in the shape of ``_live_firewall.empty_state``. ``read(argv) -> text or
+        None`` runs one read-only command (a tuple) on the host; None when it fails. A class
+        method: the audit reads without what an apply needs (``run``, ``which``, paths).
+        Parsing must never raise on what the host prints. The default reads nothing
+        (``rules_read`` False): nothing is compared and every verdict is ``unknown``."""
+        return empty_state(cls.name)

@@ -17,6 +17,9 @@
   iptables chain firewalld did not create (Docker's, fail2ban's) and drops the runtime
   rules others added; only a new zone or a new target still needs one.
 * persistence: firewalld's own permanent configuration.
+* live state (``port_audit``): only whether firewalld is running (``firewall-cmd
+  --state``). Its live rules are not read back, so the audit compares nothing and judges
+  every port ``unknown`` while firewalld runs (``exposed`` when it does not).
 """
 
 from __future__ import annotations
@@ -36,11 +39,14 @@ from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._fw_
     remove_file,
     run_checked,
 )
+from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._live_firewall import empty_state
 from ansible_collections.portwarden.hardening.plugins.module_utils._atomic import write_atomic
 
 CONFIG_DIR = "/etc/firewalld"
 DEFAULT_ZONE = "portwarden"
 STOCK_DEFAULT_ZONE = "public"
+# What port_audit reads: whether firewalld is running, not its rules.
+LIVE_COMMAND = ("firewall-cmd", "--state")
 _ZONE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,17}$")
 # Setting -> (firewall-cmd add option, remove option, --info-zone key), in the order applied.
 LISTS = (
@@ -353,6 +359,13 @@ class FirewalldBackend(Backend):
         if self.which("firewall-cmd") and not self.running():
             facts["warnings"] = ["firewalld is not running: the zone is configured but enforces nothing until it starts"]
         return facts
+
+    @classmethod
+    def live_state(cls, read) -> dict:
+        """Whether firewalld is running; its rules are not read (``rules_read`` stays False)."""
+        state = empty_state(cls.name)
+        state["enabled"] = state["loaded"] = (read(LIVE_COMMAND) or "").strip() == "running"
+        return state
 
     @staticmethod
     def text(parts) -> str:

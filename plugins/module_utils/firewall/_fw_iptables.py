@@ -22,10 +22,16 @@
   chain at its top; when the input no longer declares it, the jump and the chain go.
 * persistence: the restore inputs at ``path``/``path_ipv6`` and the sets at
   ``path_ipset``, loaded at boot by the role's ``portwarden-firewall.service``.
+* live state (``port_audit``): ``iptables-save -t filter`` and ``ip6tables-save -t filter``
+  parsed into ``_live_firewall``'s shape: whether each family declares our chain and jumps
+  to it, what the chain accepts (an ipset's members are not read), whether DOCKER-USER
+  jumps to our forward chain, and rules ahead of our jump that accept everything
+  (``accept_all_before``, also behind the warning in ``facts()``).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import shlex
 
@@ -39,7 +45,7 @@ from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._fw_
 )
 from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._fw_nftables import legacy_rules_present
 from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._fw_rules import SET_PREFIX
-from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._live_firewall import accept_all_before
+from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._live_firewall import MAX_ENTRIES, empty_state
 
 CHAIN = "PORTWARDEN-INPUT"
 CHAIN_PREFIX = "PORTWARDEN-"
@@ -58,6 +64,8 @@ FAMILY_PARTS = (("ipv4", "content", "iptables"), ("ipv6", "content_ipv6", "ip6ta
 _COUNTERS = re.compile(r"\s*\[\d+:\d+\]")
 _SET_NAME = re.compile(r"^%s[A-Za-z0-9_.-]{1,18}$" % SET_PREFIX)
 _SET_VOLATILE = re.compile(r"\s+(?:initval\s+0x[0-9a-fA-F]+|bucketsize\s+\d+)")
+# Matches that leave a rule accepting every packet (of a protocol, on an interface).
+_BROAD_OPTIONS = ("-p", "--protocol", "-i", "--in-interface", "-m", "--match", "--comment", "-c", "--set-counters")
 
 
 def check_restore_scope(text, what) -> None:
@@ -146,6 +154,128 @@ def with_jump(text) -> str:
 def declares_forward(text) -> bool:
     """Whether a restore input declares our forward chain (forward filtering is on)."""
     return any(line.strip().startswith(":%s " % FORWARD_CHAIN) for line in (text or "").splitlines())
+
+
+# --- the live chains, read back for port_audit (and for facts()) -----------------------
+
+def _tokens(line: str):
+    try:
+        return shlex.split(line)
+    except ValueError:
+        return None
+
+
+def _filter_rules(text: str) -> list:
+    """(chain, tokens) of every rule of the filter table, in order."""
+    rules, table = [], None
+    for line in (text or "").splitlines():
+        line = line.strip()
+        if line.startswith("*"):
+            table = line[1:]
+        elif table == "filter" and line.startswith("-A "):
+            tokens = _tokens(line)
+            if tokens and len(tokens) > 2:
+                rules.append((tokens[1], tokens[2:]))
+        if len(rules) >= MAX_ENTRIES:
+            break
+    return rules
+
+
+def _option(tokens: list, names) -> str:
+    for index, token in enumerate(tokens[:-1]):
+        if token in names and (index == 0 or tokens[index - 1] != "!"):
+            return tokens[index + 1]
+    return None
+
+
+def _accepts_everything(tokens: list) -> bool:
+    if _option(tokens, ("-j", "--jump")) != "ACCEPT":
+        return False
+    if _option(tokens, ("-i", "--in-interface")) == "lo" or "!" in tokens:
+        return False
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        if token in ("-j", "--jump"):
+            index += 2
+            continue
+        if token not in _BROAD_OPTIONS:
+            return False
+        if token in ("-m", "--match") and tokens[index + 1:index + 2] not in (["comment"], ["tcp"], ["udp"]):
+            return False
+        index += 2
+    return True
+
+
+def accept_all_before(text: str, chain: str = CHAIN) -> list:
+    """INPUT rules ahead of the jump to ``chain`` (or in all of INPUT when there is none) that accept everything."""
+    found = []
+    for rule_chain, tokens in _filter_rules(text):
+        if rule_chain != "INPUT":
+            continue
+        if _option(tokens, ("-j", "--jump")) == chain:
+            break
+        if _accepts_everything(tokens):
+            found.append("-A INPUT " + " ".join(shlex.quote(token) for token in tokens))
+    return found
+
+
+def _ranges(text: str) -> list:
+    ranges = []
+    for part in (text or "").split(","):
+        low, _sep, high = part.partition(":")
+        try:
+            low_port, high_port = int(low), int(high or low)
+        except ValueError:
+            continue
+        if 0 <= low_port <= high_port <= 65535:
+            ranges.append((low_port, high_port))
+    return ranges
+
+
+def parse_live(save_v4: str, save_v6: str) -> dict:
+    """``iptables-save``/``ip6tables-save`` of the filter table -> the live state (``_live_firewall``):
+    our PORTWARDEN-INPUT/-FORWARD chains and their jumps, per family (``families``), and rules
+    that accept everything before our jump."""
+    state = empty_state("iptables", rules_read=True, absent="chain %s or its jump from INPUT is absent" % CHAIN)
+    state["families"] = {}
+    forward_jumps = []
+    for family, text in (("ipv4", save_v4), ("ipv6", save_v6)):
+        rules = _filter_rules(text)
+        declared = any(line.strip().startswith(":%s " % CHAIN) for line in (text or "").splitlines())
+        jumped = any(chain == "INPUT" and _option(tokens, ("-j", "--jump")) == CHAIN for chain, tokens in rules)
+        ours = [tokens for chain, tokens in rules if chain == CHAIN]
+        policy = "drop" if ours and _option(ours[-1], ("-j", "--jump")) in ("DROP", "REJECT") else "accept"
+        state["families"][family] = {"declared": declared, "jumped": jumped, "policy": policy}
+        forward_jumps.append(any(chain == FORWARD_HOOK and _option(tokens, ("-j", "--jump")) == FORWARD_CHAIN
+                                 for chain, tokens in rules)
+                             and any(chain == FORWARD_CHAIN for chain, tokens in rules))
+        for item in accept_all_before(text):
+            state["accept_all"].append({"where": "%s INPUT" % family, "rule": item, "bypasses": True})
+        for tokens in ours:
+            if _option(tokens, ("-j", "--jump")) != "ACCEPT":
+                continue
+            proto = _option(tokens, ("-p", "--protocol"))
+            ports = _ranges(_option(tokens, ("--dports", "--destination-ports", "--dport", "--destination-port")))
+            if proto not in ("tcp", "udp") or not ports:
+                continue
+            source = _option(tokens, ("-s", "--source"))
+            match_set = _option(tokens, ("--match-set",))
+            if source is None and match_set is None:
+                state["open"][proto] = sorted(set(state["open"][proto]) | set(ports))
+                continue
+            try:
+                network = ipaddress.ip_network(source, strict=False) if source else None
+            except ValueError:
+                continue
+            # An ipset's members are not read: the rule still proves the port is source-restricted.
+            state["sources"].setdefault((proto, family), []).append((network if network else match_set, ports))
+    families = state["families"].values()
+    state["loaded"] = all(family["declared"] and family["jumped"] for family in families)
+    state["partial"] = any(family["declared"] for family in families)
+    state["policy"] = "drop" if all(family["policy"] == "drop" for family in families) else "accept"
+    state["forward"] = all(forward_jumps)
+    return state
 
 
 class IptablesBackend(Backend):
@@ -353,6 +483,11 @@ class IptablesBackend(Backend):
                     "must pass both" % ", ".join(families)
                 ]
         return facts
+
+    @classmethod
+    def live_state(cls, read) -> dict:
+        saves = [read((tool + "-save", "-t", "filter")) for _family, _part, tool in FAMILY_PARTS]
+        return parse_live(*saves)
 
     @staticmethod
     def text(parts) -> str:

@@ -14,10 +14,15 @@
 * persistence: the same file at ``path`` (default ``/etc/nftables.d/portwarden.nft``),
   loaded at boot by the role's ``portwarden-firewall.service``; ``/etc/nftables.conf`` and
   every other table are left alone.
+* live state (``port_audit``): ``nft -j list ruleset`` parsed into ``_live_firewall``'s
+  shape: our table's input policy, its port and source sets, whether it filters forwarded
+  traffic, and foreign input chains with a rule that accepts everything.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import json
 import re
 
 from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._fw_base import (
@@ -28,10 +33,13 @@ from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._fw_
     required_content,
     run_checked,
 )
+from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._live_firewall import MAX_ENTRIES, empty_state
 
 FAMILY = "inet"
 TABLE = "portwarden"
 DEFAULT_PATH = "/etc/nftables.d/portwarden.nft"
+# What port_audit reads to judge the live firewall: the whole ruleset, foreign tables included.
+LIVE_COMMAND = ("nft", "-j", "list", "ruleset")
 REPLACE_HEADER = "table %s %s {}\ndelete table %s %s\n" % (FAMILY, TABLE, FAMILY, TABLE)
 
 _OURS = r"table\s+%s\s+%s" % (FAMILY, TABLE)
@@ -139,6 +147,119 @@ def legacy_rules_present(run, which) -> list:
     return found
 
 
+# --- the live ruleset, read back for port_audit -----------------------------------------
+
+def _elements(elem, depth=0):
+    """Set elements as Python values: ints, (low, high) ranges, networks, concatenations (tuples)."""
+    values = []
+    for value in elem if isinstance(elem, list) else ():
+        if isinstance(value, dict) and "elem" in value and isinstance(value["elem"], dict):
+            value = value["elem"].get("val")
+        parsed = _element(value, depth)
+        if parsed is not None:
+            values.append(parsed)
+        if len(values) >= MAX_ENTRIES:
+            break
+    return values
+
+
+def _element(value, depth=0):
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return (value, value) if 0 <= value <= 65535 else None
+    if isinstance(value, str):
+        try:
+            return ipaddress.ip_network(value, strict=False)
+        except ValueError:
+            return None
+    if isinstance(value, dict):
+        if "range" in value and isinstance(value["range"], list) and len(value["range"]) == 2:
+            low, high = value["range"]
+            if isinstance(low, int) and isinstance(high, int):
+                return (low, high)
+            try:
+                return ipaddress.summarize_address_range(ipaddress.ip_address(low), ipaddress.ip_address(high)).__next__()
+            except (ValueError, TypeError, StopIteration):
+                return None
+        if "prefix" in value and isinstance(value["prefix"], dict):
+            try:
+                return ipaddress.ip_network("%s/%s" % (value["prefix"].get("addr"), value["prefix"].get("len")),
+                                            strict=False)
+            except ValueError:
+                return None
+        if "concat" in value and isinstance(value["concat"], list) and depth == 0:
+            parts = tuple(_element(part, 1) for part in value["concat"])
+            return parts if len(parts) == 2 and all(part is not None for part in parts) else None
+    return None
+
+
+def _is_accept_all(expressions) -> bool:
+    """A rule with no match at all whose verdict is accept."""
+    if not isinstance(expressions, list):
+        return False
+    kinds = [next(iter(expression)) for expression in expressions if isinstance(expression, dict) and expression]
+    return bool(kinds) and kinds[-1] == "accept" and all(kind in ("counter", "accept", "log") for kind in kinds)
+
+
+def parse_live(text: str) -> dict:
+    """``nft -j list ruleset`` -> the live state (``_live_firewall``): our ``table inet portwarden``,
+    and foreign input chains that accept everything."""
+    state = empty_state("nftables", rules_read=True, absent="table %s %s is absent" % (FAMILY, TABLE))
+    try:
+        document = json.loads(text or "{}")
+    except ValueError:
+        return state
+    objects = document.get("nftables") if isinstance(document, dict) else None
+    chains, rules = {}, []
+    for obj in objects if isinstance(objects, list) else ():
+        if not isinstance(obj, dict) or len(obj) != 1:
+            continue
+        kind, body = next(iter(obj.items()))
+        if not isinstance(body, dict):
+            continue
+        ours = body.get("family") == FAMILY and body.get("table") == TABLE
+        if kind == "table" and body.get("family") == FAMILY and body.get("name") == TABLE:
+            state["loaded"] = True
+        elif kind == "chain" and isinstance(body.get("name"), str):
+            chains[(body.get("family"), body.get("table"), body["name"])] = body
+            if ours and body["name"] == "input":
+                state["policy"] = "drop" if body.get("policy") == "drop" else "accept"
+            if ours and body["name"] == "forward" and body.get("hook") == "forward":
+                state["forward"] = True
+        elif kind == "set" and ours and isinstance(body.get("name"), str):
+            _nft_set(state, body["name"], _elements(body.get("elem")))
+        elif kind == "rule" and not ours:
+            rules.append(body)
+    for body in rules:
+        chain = chains.get((body.get("family"), body.get("table"), body.get("chain")))
+        if chain and chain.get("hook") == "input" and chain.get("type") == "filter" and _is_accept_all(body.get("expr")):
+            state["accept_all"].append({
+                "where": "%s %s %s" % (body.get("family"), body.get("table"), body.get("chain")),
+                "rule": "accept", "priority": chain.get("prio"),
+                # An accept ends only its own base chain: the packet still meets ours.
+                "bypasses": False,
+            })
+    if state["loaded"] and not any(name == "input" for (family, table, name) in chains if family == FAMILY and table == TABLE):
+        state["policy"] = "accept"
+    return state
+
+
+def _nft_set(state: dict, name: str, elements: list) -> None:
+    proto, _sep, rest = name.partition("_")
+    if proto not in ("tcp", "udp"):
+        return
+    if rest == "ports":
+        state["open"][proto] = [element for element in elements if isinstance(element, tuple)
+                                and all(isinstance(part, int) for part in element)]
+    elif rest in ("sources_ipv4", "sources_ipv6"):
+        family = rest.split("_")[1]
+        state["sources"][(proto, family)] = [
+            (element[0], [element[1]]) for element in elements
+            if isinstance(element, tuple) and len(element) == 2 and isinstance(element[1], tuple)
+            and not isinstance(element[0], tuple)]
+
+
 class NftablesBackend(Backend):
     name = "nftables"
     persists_on_apply = False
@@ -198,6 +319,10 @@ class NftablesBackend(Backend):
     @staticmethod
     def text(parts) -> str:
         return parts.get("content") or ""
+
+    @classmethod
+    def live_state(cls, read) -> dict:
+        return parse_live(read(LIVE_COMMAND))
 
     def restore_plan(self, previous, desired) -> dict:
         """``nft -f`` of the snapshot, which starts with ``table inet portwarden {}`` +

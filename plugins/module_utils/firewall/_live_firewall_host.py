@@ -11,6 +11,10 @@ rules are ``loaded``, its ``findings`` (``missing``, ``modified``, ``disabled``,
 gives every audited listener and published port its verdict (see ``_live_firewall``).
 ``read`` maps a command (a tuple) to its output text or None; by default the commands run
 here (stdlib subprocess, no shell).
+
+Which commands run and how their output is parsed is each backend's own business
+(``Backend.live_state``, registered in ``_fw_engine.BACKENDS``); this module only picks
+the backend and judges the state it returns.
 """
 
 from __future__ import annotations
@@ -18,18 +22,14 @@ from __future__ import annotations
 import os
 
 from ansible_collections.portwarden.hardening.plugins.module_utils.firewall import _live_firewall
+from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._fw_engine import BACKENDS as FIREWALL_BACKENDS
 from ansible_collections.portwarden.hardening.plugins.module_utils._constants import FIREWALL_STATE_DIR
 from ansible_collections.portwarden.hardening.plugins.module_utils.sockets._published_host import _run
 
-BACKENDS = ("auto", "nftables", "iptables", "ufw", "firewalld")
+BACKENDS = ("auto",) + tuple(FIREWALL_BACKENDS)
+# Where ``auto`` looks for portwarden's rules, in this order; the others are read only when named.
+AUTO = ("nftables", "iptables")
 DEFAULT_STATE_DIR = FIREWALL_STATE_DIR
-COMMANDS = {
-    "nft": ("nft", "-j", "list", "ruleset"),
-    "iptables": ("iptables-save", "-t", "filter"),
-    "ip6tables": ("ip6tables-save", "-t", "filter"),
-    "ufw": ("ufw", "status"),
-    "firewalld": ("firewall-cmd", "--state"),
-}
 
 
 def _default_read(command):
@@ -45,32 +45,19 @@ def _hardened(state_dir: str) -> bool:
 
 
 def live_state(backend: str, read) -> dict:
-    """The live state for ``backend``; ``auto`` picks the one holding portwarden's rules."""
-    states = {}
-    if backend in ("auto", "nftables"):
-        states["nftables"] = _live_firewall.nftables_state(read(COMMANDS["nft"]))
-    if backend in ("auto", "iptables"):
-        states["iptables"] = _live_firewall.iptables_state(read(COMMANDS["iptables"]), read(COMMANDS["ip6tables"]))
-    if backend == "ufw":
-        text = read(COMMANDS["ufw"]) or ""
-        state = _live_firewall.empty_state("ufw")
-        state["enabled"] = state["loaded"] = text.lower().startswith("status: active")
-        return state
-    if backend == "firewalld":
-        state = _live_firewall.empty_state("firewalld")
-        state["enabled"] = state["loaded"] = (read(COMMANDS["firewalld"]) or "").strip() == "running"
-        return state
+    """The live state for ``backend``; ``auto`` picks the one holding portwarden's rules:
+    the first of ``AUTO`` whose rules are loaded, else the first holding some of them, else
+    the first (judged as not loaded)."""
     if backend != "auto":
-        return states[backend]
-    for name in ("nftables", "iptables"):
-        if states[name]["loaded"]:
-            return states[name]
-    partial = [states[name] for name in ("iptables",) if any(f["declared"] for f in states[name]["families"].values())]
-    state = partial[0] if partial else states["nftables"]
-    # Foreign accept-everything rules in INPUT matter whichever backend is ours.
-    if state is states["nftables"]:
-        state["accept_all"] = states["nftables"]["accept_all"]
-    return state
+        return FIREWALL_BACKENDS[backend].live_state(read)
+    states = [FIREWALL_BACKENDS[name].live_state(read) for name in AUTO]
+    for state in states:
+        if state["loaded"]:
+            return state
+    for state in states:
+        if state["partial"]:
+            return state
+    return states[0]
 
 
 def _finding(kind: str, severity: str, reason: str) -> dict:
@@ -84,16 +71,15 @@ def check(allowlist: list, items: list, backend: str = "auto", state_dir: str = 
     name = state["backend"]
     if state.get("enabled") is False:
         findings.append(_finding("disabled", "high", "the %s firewall is not enabled: nothing it holds is enforced" % name))
-    elif not state["loaded"]:
+    elif state["rules_read"] and not state["loaded"]:
         if backend != "auto" or _hardened(state_dir):
             findings.append(_finding(
                 "missing", "high",
                 "portwarden's %s rules are not loaded (%s); every port is as open as the rest of the ruleset leaves it"
-                % (name, "table inet portwarden is absent" if name == "nftables" else
-                   "chain PORTWARDEN-INPUT or its jump from INPUT is absent")))
+                % (name, state["absent"])))
         else:
             notes.append("no portwarden firewall on this host")
-    elif name in ("nftables", "iptables"):
+    elif state["rules_read"]:
         for difference in _live_firewall.compare(state, allowlist):
             findings.append(_finding("modified", "high", "the live firewall differs from the allowlist: " + difference))
     for entry in state["accept_all"]:

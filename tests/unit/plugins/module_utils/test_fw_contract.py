@@ -12,6 +12,8 @@ import yaml
 
 from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._fw_base import Backend
 from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._fw_engine import BACKENDS, make_backend
+from ansible_collections.portwarden.hardening.plugins.module_utils.firewall import _live_firewall_host
+from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._live_firewall import empty_state
 
 
 ROLE = pathlib.Path(__file__).resolve().parents[4] / "roles" / "firewall"
@@ -23,6 +25,10 @@ def _role_table():
 
 def _no_tool(_name):
     return None
+
+
+def _never_read(argv):
+    pytest.fail("nothing should be read, but %s was" % " ".join(argv))
 
 
 @pytest.mark.parametrize("name", sorted(BACKENDS))
@@ -37,7 +43,7 @@ def test_backend_implements_every_abstract_member(name):
 def test_base_declares_the_restore_plan_and_persistence():
     abstract = Backend.__abstractmethods__
     assert {"desired", "validate", "current", "parts_from_current", "apply", "remove", "text", "restore_plan"} <= abstract
-    for member in ("matches", "owns", "facts", "boot_files", "tool"):
+    for member in ("matches", "owns", "facts", "boot_files", "tool", "live_state"):
         assert inspect.getdoc(getattr(Backend, member))
 
 
@@ -48,6 +54,32 @@ def test_backend_without_tools_builds_and_names_its_boot_files(name):
     assert files and all(path.startswith("/") for path in files)
     if not backend.persists_on_apply:
         assert files == sorted(backend.paths.values())
+
+
+@pytest.mark.parametrize("output", [None, "", "garbage {[\x00"])
+@pytest.mark.parametrize("name", sorted(BACKENDS))
+def test_backend_reads_the_live_firewall_into_the_common_shape(name, output):
+    asked = []
+
+    def read(argv):
+        asked.append(argv)
+        return output
+
+    state = BACKENDS[name].live_state(read)
+    assert state["backend"] == name and not state["loaded"]
+    assert set(empty_state(name)) <= set(state)
+    assert asked and all(isinstance(argv, tuple) and argv and all(isinstance(word, str) for word in argv) for argv in asked)
+
+
+def test_a_backend_that_reads_nothing_is_judged_unknown(tmp_path, monkeypatch):
+    # What a new backend gets until it implements live_state: no finding, every verdict unknown.
+    fifth = type("FifthBackend", (Backend,), {"name": "fifth"})
+    monkeypatch.setitem(_live_firewall_host.FIREWALL_BACKENDS, "fifth", fifth)
+    listener = {"protocol": "tcp", "family": "ipv4", "address": "0.0.0.0", "port": 22, "exposure": "wildcard"}
+    result = _live_firewall_host.check([], [listener], "fifth", str(tmp_path), read=_never_read)
+    assert result["firewall"]["findings"] == [] and result["firewall"]["notes"] == []
+    assert [(entry["verdict"], entry["reason"]) for entry in result["effective"]] == [
+        ("unknown", "the live rules of fifth are not read")]
 
 
 def test_role_table_has_one_row_per_registered_backend_with_the_same_keys():
@@ -75,10 +107,12 @@ def test_role_row_matches_the_backend(name):
 
 
 def test_public_choices_name_every_registered_backend():
-    from ansible_collections.portwarden.hardening.plugins.modules import firewall_apply
+    from ansible_collections.portwarden.hardening.plugins.modules import firewall_apply, port_audit
 
     options = yaml.safe_load(firewall_apply.DOCUMENTATION)["options"]
     assert sorted(options["backend"]["choices"]) == sorted(BACKENDS)
+    options = yaml.safe_load(port_audit.DOCUMENTATION)["options"]
+    assert sorted(options["firewall"]["choices"]) == sorted(["none", "auto"] + list(BACKENDS))
     specs = yaml.safe_load((ROLE / "meta" / "argument_specs.yml").read_text(encoding="utf-8"))
     choices = specs["argument_specs"]["main"]["options"]["portwarden_firewall_backend"]["choices"]
     assert sorted(choices) == sorted(["auto"] + list(BACKENDS))

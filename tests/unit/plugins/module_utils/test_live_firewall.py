@@ -2,6 +2,10 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The live firewall read back (nft JSON, iptables-save) from rulesets loaded into real Debian 12 containers.
 
+The parsers live with their backends (``_fw_nftables.parse_live``, ``_fw_iptables.parse_live``
+and ``accept_all_before``); the comparison and the verdicts in ``_live_firewall``; the reads
+and the findings in ``_live_firewall_host``.
+
 forward-nftables.json: tests/unit/fixtures/firewall/forward/portwarden.nft loaded with nft -f,
 plus a foreign ``inet foreign`` input chain (priority -10) whose only rule accepts everything.
 forward-nftables-bullseye.json: the same table listed by nft 0.9.8 on Debian 11.
@@ -16,6 +20,8 @@ import os
 
 import pytest
 
+from ansible_collections.portwarden.hardening.plugins.module_utils.firewall import _fw_iptables as iptables
+from ansible_collections.portwarden.hardening.plugins.module_utils.firewall import _fw_nftables as nftables
 from ansible_collections.portwarden.hardening.plugins.module_utils.firewall import _live_firewall
 from ansible_collections.portwarden.hardening.plugins.module_utils.firewall import _live_firewall_host
 from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist._allowlist import parse_allowlist
@@ -42,12 +48,12 @@ def item(port, proto="tcp", family="ipv4", via=None, dual_stack=False):
 
 @pytest.fixture(scope="module")
 def nft_state():
-    return _live_firewall.nftables_state(read("forward-nftables.json"))
+    return nftables.parse_live(read("forward-nftables.json"))
 
 
 @pytest.fixture(scope="module")
 def ipt_state():
-    return _live_firewall.iptables_state(read("forward-accept-all.v4"), read("forward-accept-all.v6"))
+    return iptables.parse_live(read("forward-accept-all.v4"), read("forward-accept-all.v6"))
 
 
 def test_nftables_table_is_read_back(nft_state):
@@ -82,7 +88,7 @@ def test_an_accept_everything_rule_before_our_jump_is_found_and_one_after_is_not
     ("-A INPUT -j f2b-sshd\n-A INPUT -j DROP", []),
 ])
 def test_accept_all_before_our_jump(rules, expected):
-    assert _live_firewall.accept_all_before("*filter\n%s\nCOMMIT\n" % rules) == expected
+    assert iptables.accept_all_before("*filter\n%s\nCOMMIT\n" % rules) == expected
 
 
 @pytest.mark.parametrize("allowlist, expected", [
@@ -102,7 +108,7 @@ def test_compare_finds_what_differs_from_the_allowlist(nft_state, ipt_state, all
 
 def test_debian_11_nft_listing_reads_the_same():
     # nft 0.9.8 lists 2001:db8::/32 . 8081 with a /64 prefix; that must not read as modified.
-    state = _live_firewall.nftables_state(read("forward-nftables-bullseye.json"))
+    state = nftables.parse_live(read("forward-nftables-bullseye.json"))
     assert state["loaded"] and state["forward"] and _live_firewall.compare(state, FORWARD_ALLOWLIST) == []
 
 
@@ -145,7 +151,7 @@ def test_published_ports_are_exposed_without_forward_filtering(nft_state):
 @pytest.mark.parametrize("text", ["", "nope", "{\"nftables\": [1, {\"set\": {\"family\": \"inet\", \"table\": \"portwarden\", "
                                   "\"name\": \"tcp_ports\", \"elem\": [true, 99999, {\"range\": [\"a\"]}, {\"concat\": 5}]}}]}"])
 def test_hostile_nft_json_reads_as_not_loaded(text):
-    state = _live_firewall.nftables_state(text)
+    state = nftables.parse_live(text)
     assert not state["loaded"] and state["open"]["tcp"] == []
 
 
@@ -161,6 +167,7 @@ def test_check_reports_a_flushed_table_on_a_hardened_host(tmp_path):
     result = _live_firewall_host.check(FORWARD_ALLOWLIST, [item(9090)], "auto", str(tmp_path),
                                        fake_reader({"nft": '{"nftables": []}'}))
     assert [f["kind"] for f in result["firewall"]["findings"]] == ["missing"]
+    assert "(table inet portwarden is absent)" in result["firewall"]["findings"][0]["reason"]
     assert result["effective"] == [{"protocol": "tcp", "family": "ipv4", "address": "0.0.0.0", "port": 9090,
                                     "kind": "listening", "owner": "python3", "verdict": "exposed",
                                     "reason": "portwarden's firewall is not loaded"}]
@@ -169,6 +176,18 @@ def test_check_reports_a_flushed_table_on_a_hardened_host(tmp_path):
 def test_check_on_a_host_never_hardened_is_no_finding(tmp_path):
     result = _live_firewall_host.check(FORWARD_ALLOWLIST, [item(22)], "auto", str(tmp_path), fake_reader({}))
     assert result["firewall"]["findings"] == [] and result["firewall"]["notes"] == ["no portwarden firewall on this host"]
+
+
+def test_auto_judges_an_iptables_chain_without_its_jump_as_iptables(tmp_path):
+    (tmp_path / "last-good").mkdir()
+    (tmp_path / "last-good" / "iptables.v4").write_text("*filter\nCOMMIT\n")
+    chain_only = "*filter\n:INPUT ACCEPT [0:0]\n:PORTWARDEN-INPUT - [0:0]\n-A PORTWARDEN-INPUT -j DROP\nCOMMIT\n"
+    result = _live_firewall_host.check(FORWARD_ALLOWLIST, [item(22)], "auto", str(tmp_path),
+                                       fake_reader({"nft": '{"nftables": []}', "iptables-save": chain_only}))
+    assert result["firewall"]["backend"] == "iptables" and not result["firewall"]["loaded"]
+    assert [f["reason"] for f in result["firewall"]["findings"]] == [
+        "portwarden's iptables rules are not loaded (chain PORTWARDEN-INPUT or its jump from INPUT is absent); "
+        "every port is as open as the rest of the ruleset leaves it"]
 
 
 def test_check_finds_our_rules_modified_and_an_accept_all_first(tmp_path):
@@ -194,3 +213,5 @@ def test_ufw_and_firewalld_are_checked_for_being_enabled(tmp_path, backend, outp
     result = _live_firewall_host.check(FORWARD_ALLOWLIST, [item(22)], backend, str(tmp_path), fake_reader({command: output}))
     assert [f["kind"] for f in result["firewall"]["findings"]] == kinds
     assert result["effective"][0]["verdict"] == verdict
+    if verdict == "unknown":
+        assert result["effective"][0]["reason"] == "the live rules of %s are not read; only whether it is enabled" % backend
