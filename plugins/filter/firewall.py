@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.portwarden.hardening.plugins.module_utils._constants import PROTOCOLS
 from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist._allowlist import AllowlistError, ensure_allowlist
+from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist._port_ranges import multiport_chunks
 from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._firewall_model import (
     FirewallModelError,
     build_model,
@@ -15,7 +17,6 @@ from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._fir
 from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._fw_rules import (
     MULTIPORT_MAX,
     iptables_plan as plan,
-    multiport_chunks,
     port_spec as _port_spec,
     ufw_rule as render_rule,
 )
@@ -83,7 +84,7 @@ def iptables_plan(model, family, ipset_min_sources=0):
 def ufw_rules(model):
     """The ufw rule lines (without the leading 'ufw') for the model."""
     lines = []
-    for proto in ("tcp", "udp"):
+    for proto in PROTOCOLS:
         for chunk in multiport_chunks(model[proto]["any"], MULTIPORT_MAX):
             lines.append(render_rule(proto, chunk, None))
         for family in ("ipv4", "ipv6"):

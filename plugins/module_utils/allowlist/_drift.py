@@ -42,7 +42,7 @@ from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist._au
 from ansible_collections.portwarden.hardening.plugins.module_utils.legacy._legacy_catalog import legacy_ports
 from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist._port_ranges import merge_ranges, ranges_contain
 from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist import _published_audit
-from ansible_collections.portwarden.hardening.plugins.module_utils._constants import KINDS, SEVERITIES
+from ansible_collections.portwarden.hardening.plugins.module_utils._constants import KINDS, PROTOCOLS, SEVERITIES
 
 # Ports whose unexpected exposure is critical: every legacy service of the catalog
 # (_legacy_catalog, the one list of legacy services), plus ports the catalog does not
@@ -96,7 +96,7 @@ def normalise_listening(items) -> list:
         if not isinstance(raw, Mapping):
             raise ListeningError("%s: must be a mapping with protocol, address and port" % where)
         item = dict(raw)
-        if item.get("protocol") not in ("tcp", "udp"):
+        if item.get("protocol") not in PROTOCOLS:
             raise ListeningError("%s: protocol must be tcp or udp, got %r" % (where, item.get("protocol")))
         port = item.get("port")
         if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:

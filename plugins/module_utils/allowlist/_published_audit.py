@@ -17,6 +17,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Mapping
 
+from ansible_collections.portwarden.hardening.plugins.module_utils._constants import PROTOCOLS
 from ansible_collections.portwarden.hardening.plugins.module_utils.sockets._published import ITEM_FIELDS
 
 # Who holds a socket for a published port (comm): Docker's userland proxy, or dockerd itself,
@@ -39,7 +40,7 @@ def normalise_published(items) -> list:
         if not isinstance(raw, Mapping):
             raise PublishedError("%s: must be a mapping with protocol, address and port" % where)
         item = {field: raw.get(field) for field in ITEM_FIELDS}
-        if item["protocol"] not in ("tcp", "udp"):
+        if item["protocol"] not in PROTOCOLS:
             raise PublishedError("%s: protocol must be tcp or udp, got %r" % (where, item["protocol"]))
         port = item["port"]
         if isinstance(port, bool) or not isinstance(port, int) or not 0 < port <= 65535:

@@ -35,6 +35,7 @@ import ipaddress
 import re
 import shlex
 
+from ansible_collections.portwarden.hardening.plugins.module_utils._constants import PROTOCOLS
 from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._fw_base import (
     MISSING_OK,
     Backend,
@@ -257,7 +258,7 @@ def parse_live(save_v4: str, save_v6: str) -> dict:
                 continue
             proto = _option(tokens, ("-p", "--protocol"))
             ports = _ranges(_option(tokens, ("--dports", "--destination-ports", "--dport", "--destination-port")))
-            if proto not in ("tcp", "udp") or not ports:
+            if proto not in PROTOCOLS or not ports:
                 continue
             source = _option(tokens, ("-s", "--source"))
             match_set = _option(tokens, ("--match-set",))

@@ -25,6 +25,7 @@ import ipaddress
 import json
 import re
 
+from ansible_collections.portwarden.hardening.plugins.module_utils._constants import PROTOCOLS
 from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._fw_base import (
     Backend,
     FirewallError,
@@ -247,7 +248,7 @@ def parse_live(text: str) -> dict:
 
 def _nft_set(state: dict, name: str, elements: list) -> None:
     proto, _sep, rest = name.partition("_")
-    if proto not in ("tcp", "udp"):
+    if proto not in PROTOCOLS:
         return
     if rest == "ports":
         state["open"][proto] = [element for element in elements if isinstance(element, tuple)

@@ -11,6 +11,7 @@ them from here, so a filter never imports apply code and each shape has one owne
 
 from __future__ import annotations
 
+from ansible_collections.portwarden.hardening.plugins.module_utils._constants import PROTOCOLS
 from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist import _port_ranges
 
 # iptables' multiport match takes at most 15 ports, a range counting as two; ufw hands a
@@ -20,11 +21,6 @@ MULTIPORT_MAX = 15
 SET_PREFIX = "portwarden-"
 # The comment that marks a ufw rule as ours (the ufw backend never touches another rule).
 UFW_TAG = "portwarden"
-
-
-def multiport_chunks(ranges, limit=MULTIPORT_MAX) -> list:
-    """Split merged ranges into groups that fit one multiport match (a range counts two)."""
-    return _port_ranges.multiport_chunks(ranges, limit)
 
 
 port_spec = _port_ranges.port_spec
@@ -38,11 +34,11 @@ def iptables_plan(model, family, ipset_min_sources=0) -> dict:
     """
     suffix = "4" if family == "ipv4" else "6"
     rules, sets = [], []
-    for proto in ("tcp", "udp"):
-        for chunk in multiport_chunks(model[proto]["any"]):
+    for proto in PROTOCOLS:
+        for chunk in _port_ranges.multiport_chunks(model[proto]["any"], MULTIPORT_MAX):
             rules.append({"proto": proto, "dports": port_spec(chunk), "source": None, "set": None})
         for group in model[proto]["groups"][family]:
-            specs = [port_spec(chunk) for chunk in multiport_chunks(group["ports"])]
+            specs = [port_spec(chunk) for chunk in _port_ranges.multiport_chunks(group["ports"], MULTIPORT_MAX)]
             if ipset_min_sources and len(group["sources"]) >= ipset_min_sources:
                 name = "%s%s%s-%d" % (SET_PREFIX, proto, suffix, len([s for s in sets if s["proto"] == proto]))
                 sets.append({

@@ -38,6 +38,8 @@ from __future__ import annotations
 
 import ipaddress
 
+from ansible_collections.portwarden.hardening.plugins.module_utils._constants import PROTOCOLS
+
 VERDICTS = ("exposed", "sources", "blocked", "unknown")
 # The most set elements or rules a parser keeps from one listing.
 MAX_ENTRIES = 100000
@@ -114,7 +116,7 @@ def compare(state: dict, allowlist: list) -> list:
     """Findings (text) where the live rules differ from what the allowlist renders."""
     declared_open, declared_sources = _declared(allowlist)
     differences = []
-    for proto in ("tcp", "udp"):
+    for proto in PROTOCOLS:
         for low, high in declared_open[proto]:
             if not _covered(state["open"][proto], low, high):
                 differences.append("%s/%s is declared open to anyone but the live firewall does not open it"

@@ -23,13 +23,14 @@ import ipaddress
 import json
 import shlex
 
+from ansible_collections.portwarden.hardening.plugins.module_utils._constants import PROTOCOLS
+
 # A published item, in key order.
 ITEM_FIELDS = ("protocol", "family", "address", "port", "exposure", "target_address", "target_port", "targets",
                "source", "via", "container_name", "container_id")
 # Limits on hostile input: chain nesting followed, and items kept.
 MAX_DEPTH = 16
 MAX_ITEMS = 4096
-_PROTOCOLS = ("tcp", "udp")
 _ANY = {"ipv4": "0.0.0.0", "ipv6": "::"}
 
 
@@ -143,7 +144,7 @@ def _iptables_rule(tokens: list) -> dict:
             index += 1
             continue
         if token in ("-p", "--protocol"):
-            rule["proto"] = None if negate else (value if value in _PROTOCOLS else "other")
+            rule["proto"] = None if negate else (value if value in PROTOCOLS else "other")
         elif token in _PORT_OPTIONS:
             rule["ports"] = None if negate else _port_ranges(value)
         elif token in ("-d", "--destination"):
@@ -246,9 +247,9 @@ def _nft_key(left):
 def _constraint(key: str, right, sets: dict):
     """(proto, ports, daddrs) for one compared value; False when it cannot be used."""
     if key == "proto":
-        return (right, None, None) if right in _PROTOCOLS else False
+        return (right, None, None) if right in PROTOCOLS else False
     if key.startswith("port:"):
-        proto = key[5:] if key[5:] in _PROTOCOLS else None
+        proto = key[5:] if key[5:] in PROTOCOLS else None
         ports = _nft_ports(right, sets)
         return (proto, ports, None) if ports else False
     if key == "daddr":
@@ -404,7 +405,7 @@ def published_items(raw: list, local_addresses=None) -> list:
     local = None if local_addresses is None else set(local_addresses)
     by_key, items = {}, []
     for entry in raw:
-        if entry["protocol"] not in _PROTOCOLS or not entry["ports"]:
+        if entry["protocol"] not in PROTOCOLS or not entry["ports"]:
             continue
         family = entry["family"]
         addresses = [_ANY[family]] if entry["daddrs"] is None else [

@@ -20,6 +20,7 @@ import os
 import socket
 import subprocess
 
+from ansible_collections.portwarden.hardening.plugins.module_utils._constants import PROTOCOLS
 from ansible_collections.portwarden.hardening.plugins.module_utils.sockets import _published
 
 _PATHS = ("/usr/sbin", "/sbin", "/usr/bin", "/bin")
@@ -141,7 +142,7 @@ def _container_view(container) -> dict:
                 addresses.add(network[key])
     ports = []
     for binding in container.get("Ports") if isinstance(container.get("Ports"), list) else ():
-        if not isinstance(binding, dict) or binding.get("Type") not in ("tcp", "udp"):
+        if not isinstance(binding, dict) or binding.get("Type") not in PROTOCOLS:
             continue
         public, private = binding.get("PublicPort"), binding.get("PrivatePort")
         if not all(isinstance(port, int) and not isinstance(port, bool) and 0 < port <= 65535 for port in (public, private)):
