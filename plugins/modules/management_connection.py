@@ -129,13 +129,8 @@ kept:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist._allowlist import AllowlistError, ensure_allowlist
-from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._management import (
-    current_session,
-    protection,
-    sshd_ports,
-    tcp_port_entries,
-)
-from ansible_collections.portwarden.hardening.plugins.module_utils.sockets._sockets import SocketsError, gather
+from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._management import tcp_port_entries
+from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._management_host import keep_open
 
 
 def main():
@@ -157,23 +152,12 @@ def main():
             entries = ensure_allowlist(module.params["allowlist"])
     except AllowlistError as error:
         module.fail_json(msg=str(error))
-    try:
-        listening, _method = gather(protocols=["tcp"], include_loopback=False)
-    except SocketsError as error:
-        module.warn("could not read the listening sockets, so sshd's ports are unknown: %s" % error)
-        listening = []
-    session = current_session()
-    ports = sshd_ports(listening)
-    found = protection(
-        entries,
-        session=session,
-        connection_port=module.params["connection_port"],
-        listening=ports,
-        remote=module.params["remote"],
-    )
-    if found["warning"]:
-        module.warn(found["warning"])
-    module.exit_json(changed=False, session=session, sshd_ports=ports, entries=found["entries"], kept=found["kept"])
+    found = keep_open(entries, connection_port=module.params["connection_port"], remote=module.params["remote"])
+    for text in found["problems"] + [found["warning"]]:
+        if text:
+            module.warn(text)
+    module.exit_json(changed=False, session=found["session"], sshd_ports=found["sshd_ports"], entries=found["entries"],
+                     kept=found["kept"])
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]
 BINARY = pathlib.Path(sys.executable).parent / "ansible-playbook"
-STEPS = ("Disable legacy services on every mechanism", "Look for the firewall tools and services on the host",
+STEPS = ("Disable legacy services on every mechanism", "Read the firewall tools, the boot files and units",
          "Apply the ruleset", "Compare listening sockets with the allowlist")
 GOOD = [{"port": 22}, {"port": 443}]
 
