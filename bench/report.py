@@ -672,20 +672,22 @@ def nochange_section(rep: Report, before, after) -> None:
     rep.w("What changed between the two (issue 18): the allowlist is composed and validated once per run by the "
           "harden role and handed on (the firewall role no longer runs the fleet check and the allowlist check a "
           "second time, nor composes the list three times); the firewall model is built in one task without storing "
-          "the normalised list as a fact; `management_connection` gets the model's TCP ports instead of the "
-          "allowlist; the audit role's three controller tasks are one.")
+          "the normalised list as a fact; one probe (`firewall_probe`) reads the tools, the boot files' mode, owner "
+          "and SHA-256, the units' state and the management connection, so that a run with nothing to change reaches "
+          "the host twice (probe, apply) instead of nine times and every persistence task is skipped on the "
+          "controller; templates render through the `role_template` lookup, without a deep copy of every host "
+          "variable per template; the audit role's three controller tasks are one.")
     rep.w()
-    rep.w("Where a no-change run of the firewall step still spends its time (ansible.posix.profile_tasks on the "
-          "bench host, quiet machine): at 10 entries, the nine tasks that reach the host (the tool probe, the "
-          "management check, `nft -c`, the apply/compare, and the five persistence tasks: boot loader, unit, "
-          "drop-in directory, drop-in, enable) take about 4.5 s of a 5.7 s run, the persistence tasks alone about "
-          "2.8 s; every controller-only task costs 20-70 ms. At 10,000 entries the controller dominates, and not "
-          "our Python (composing, validating and modelling 10,000 entries take 0.3, 0.2 and 0.5 s in one process) "
-          "but ansible-core 2.19 templating and storing large values: the lookup templates the 10,000-entry "
-          "inventory variable on every call, each role's argument-spec validation templates it again (about 1 s "
-          "each), and every fact of that size (the normalised list, the model) costs 1.5-3 s to set. A "
-          "no-change run near the ping floor needs fewer round trips to the host - persistence and the ruleset "
-          "check folded into the one `firewall_apply` call - which is backend code (issue 18, part 1).")
+    rep.w("Where a no-change run of the firewall step still spends its time (ansible.posix.profile_tasks, docker "
+          "connection, 10 and 10,000 entries): at 10 entries the two round trips take about two thirds of the run "
+          "and the rest is ansible-core's cost per task, 10-40 ms for each of about 45 tasks, most of them skipped "
+          "(the harden role's legacy, audit and summary steps are imported, so each of their tasks is evaluated "
+          "and skipped one by one when the step is off). At 10,000 entries the controller dominates, and not our "
+          "Python (composing, validating and modelling 10,000 entries take 0.3, 0.2 and 0.5 s in one process) but "
+          "ansible-core 2.19 templating and storing large values: building and storing the model takes about 4 s, "
+          "the fleet-wide check and the one normalisation about 2 s each, each role's argument-spec validation "
+          "templates the list again (about 1 s each). Reaching 4x ping there needs the controller side in one "
+          "action plugin that reads the allowlist once and hands the host only the rendered ruleset.")
     rep.w()
     newest = after or before
     for what, st, ping, goal, _raw in _nochange_rows(newest):
