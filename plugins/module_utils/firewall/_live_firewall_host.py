@@ -29,6 +29,9 @@ from ansible_collections.portwarden.hardening.plugins.module_utils.sockets._publ
 BACKENDS = ("auto",) + tuple(FIREWALL_BACKENDS)
 # Where ``auto`` looks for portwarden's rules, in this order; the others are read only when named.
 AUTO = ("nftables", "iptables")
+# Front ends ``auto`` reads only when neither of ``AUTO`` holds our rules: their own rules
+# live in nftables or iptables too, so what they enforce is judged through them.
+AUTO_FRONT_ENDS = ("ufw", "firewalld")
 DEFAULT_STATE_DIR = FIREWALL_STATE_DIR
 
 
@@ -46,11 +49,18 @@ def _hardened(state_dir: str) -> bool:
 
 def live_state(backend: str, read) -> dict:
     """The live state for ``backend``; ``auto`` picks the one holding portwarden's rules:
-    the first of ``AUTO`` whose rules are loaded, else the first holding some of them, else
-    the first (judged as not loaded)."""
+    the first of ``AUTO``, then of ``AUTO_FRONT_ENDS``, whose rules are loaded, else the
+    first holding some of them, else nftables (judged as not loaded)."""
     if backend != "auto":
         return FIREWALL_BACKENDS[backend].live_state(read)
     states = [FIREWALL_BACKENDS[name].live_state(read) for name in AUTO]
+    for state in states:
+        if state["loaded"]:
+            return state
+    # ufw and firewalld hold their rules in nftables or iptables tables of their own, so
+    # portwarden's table or chain is absent where they hold ours: read them before judging
+    # the host by nftables (a host without them runs none of their commands: the tool is missing).
+    states += [FIREWALL_BACKENDS[name].live_state(read) for name in AUTO_FRONT_ENDS]
     for state in states:
         if state["loaded"]:
             return state
