@@ -29,8 +29,8 @@ from ansible_collections.portwarden.hardening.plugins.module_utils.sockets._publ
 BACKENDS = ("auto",) + tuple(FIREWALL_BACKENDS)
 # Where ``auto`` looks for portwarden's rules, in this order; the others are read only when named.
 AUTO = ("nftables", "iptables")
-# Front ends ``auto`` reads only when neither of ``AUTO`` holds our rules: their own rules
-# live in nftables or iptables too, so what they enforce is judged through them.
+# Read by ``auto`` only when neither of ``AUTO`` holds our rules: ufw and firewalld keep
+# ours in tables and chains of their own, where nftables and iptables do not look.
 AUTO_FRONT_ENDS = ("ufw", "firewalld")
 DEFAULT_STATE_DIR = FIREWALL_STATE_DIR
 
@@ -54,20 +54,16 @@ def live_state(backend: str, read) -> dict:
     if backend != "auto":
         return FIREWALL_BACKENDS[backend].live_state(read)
     states = [FIREWALL_BACKENDS[name].live_state(read) for name in AUTO]
-    for state in states:
-        if state["loaded"]:
-            return state
-    # ufw and firewalld hold their rules in nftables or iptables tables of their own, so
-    # portwarden's table or chain is absent where they hold ours: read them before judging
-    # the host by nftables (a host without them runs none of their commands: the tool is missing).
+    found = _first(states, "loaded")
+    if found:
+        return found
+    # On a host without ufw or firewalld their reads run nothing (the tool is missing).
     states += [FIREWALL_BACKENDS[name].live_state(read) for name in AUTO_FRONT_ENDS]
-    for state in states:
-        if state["loaded"]:
-            return state
-    for state in states:
-        if state["partial"]:
-            return state
-    return states[0]
+    return _first(states, "loaded") or _first(states, "partial") or states[0]
+
+
+def _first(states: list, key: str):
+    return next((state for state in states if state[key]), None)
 
 
 def _finding(kind: str, severity: str, reason: str) -> dict:
