@@ -42,13 +42,14 @@ description:
     C(published). An entry's C(process) matches a published port by its container name. The listener of a userland
     proxy (C(docker-proxy)) for a published port is the same exposure and is counted once, as the published port.
   - The live firewall - with O(firewall) other than V(none), the module reads the rules the kernel really has
-    (C(nft -j list ruleset), C(iptables-save)/C(ip6tables-save), C(ufw status), C(firewall-cmd --state)) and
-    reports in RV(firewall) whether portwarden's table or chain is loaded and equal to what the allowlist renders
+    (C(nft -j list ruleset), C(iptables-save)/C(ip6tables-save), C(ufw status verbose), C(firewall-cmd
+    --get-default-zone), C(--list-all-zones) and C(--info-service) for the services its zones name) and reports in
+    RV(firewall) whether portwarden's table, chain, ufw rules or zone is loaded and equal to what the allowlist renders
     (findings C(missing), C(modified), C(disabled)), and whether a foreign rule in INPUT accepts everything before
     portwarden's chain (C(accept_all)). Each such finding makes the host non-compliant. RV(effective) then gives every
     exposed listener and published port its verdict - C(exposed) (anyone), C(sources) (the declared sources only),
-    C(blocked) (listening or published, but dropped), or C(unknown) (ufw and firewalld, whose live rules are not
-    read).
+    C(blocked) (listening or published, but dropped), or C(unknown) (the live rules could not be read, e.g.
+    firewalld runs but its zones cannot be listed).
   - The module never changes the host; C(changed) is always C(false).
 author:
   - portwarden maintainers (@portwarden)
@@ -87,7 +88,8 @@ options:
   firewall:
     description:
       - Read the live firewall and judge each exposure (see the description); V(none) does not.
-      - V(auto) finds the backend that holds portwarden's rules (nftables, then iptables). When none does, that is a
+      - V(auto) finds the backend that holds portwarden's rules (nftables, then iptables, then an active ufw with
+        rules commented C(portwarden), then a running firewalld whose C(portwarden) zone applies). When none does, that is a
         C(missing) finding only on a host where portwarden applied a firewall before (its last confirmed copy is in
         O(firewall_state_dir)); a named backend is expected to hold them.
     type: str

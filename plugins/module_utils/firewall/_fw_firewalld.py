@@ -17,9 +17,8 @@
   iptables chain firewalld did not create (Docker's, fail2ban's) and drops the runtime
   rules others added; only a new zone or a new target still needs one.
 * persistence: firewalld's own permanent configuration.
-* live state (``port_audit``): only whether firewalld is running (``firewall-cmd
-  --state``). Its live rules are not read back, so the audit compares nothing and judges
-  every port ``unknown`` while firewalld runs (``exposed`` when it does not).
+* live state (``port_audit``): the default zone, every zone (``--list-all-zones``) and
+  the services they name, parsed by ``_live_firewalld``: what the zones that apply let in.
 """
 
 from __future__ import annotations
@@ -39,14 +38,12 @@ from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._fw_
     remove_file,
     run_checked,
 )
-from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._live_firewall import empty_state
+from ansible_collections.portwarden.hardening.plugins.module_utils.firewall import _live_firewalld
 from ansible_collections.portwarden.hardening.plugins.module_utils._atomic import write_atomic
 
 CONFIG_DIR = "/etc/firewalld"
 DEFAULT_ZONE = "portwarden"
 STOCK_DEFAULT_ZONE = "public"
-# What port_audit reads: whether firewalld is running, not its rules.
-LIVE_COMMAND = ("firewall-cmd", "--state")
 _ZONE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,17}$")
 # Setting -> (firewall-cmd add option, remove option, --info-zone key), in the order applied.
 LISTS = (
@@ -362,10 +359,15 @@ class FirewalldBackend(Backend):
 
     @classmethod
     def live_state(cls, read) -> dict:
-        """Whether firewalld is running; its rules are not read (``rules_read`` stays False)."""
-        state = empty_state(cls.name)
-        state["enabled"] = state["loaded"] = (read(LIVE_COMMAND) or "").strip() == "running"
-        return state
+        """The default zone (its read fails when firewalld is not running), every zone, then
+        the ports of the services the zones that apply name: one command per service."""
+        default_zone = read(_live_firewalld.DEFAULT_ZONE_COMMAND)
+        if not (default_zone or "").strip():
+            return _live_firewalld.parse_live(None, {}, {})
+        zones = _live_firewalld.parse_zones(read(_live_firewalld.ZONES_COMMAND))
+        services = {name: _live_firewalld.parse_service(read(("firewall-cmd", "--info-service=%s" % name)))
+                    for name in _live_firewalld.services_needed(zones, default_zone.strip())}
+        return _live_firewalld.parse_live(default_zone, zones, services)
 
     @staticmethod
     def text(parts) -> str:

@@ -24,9 +24,8 @@ The rendered content is a small list of ufw commands (without the leading ``ufw`
   ufw writes them as it applies; a commit-confirmed apply puts the previous ones back
   until the change is confirmed (``boot_files()``), so a reboot in between boots the
   previous rules.
-* live state (``port_audit``): only whether ufw is enabled (``ufw status``). Its live
-  rules are not read back, so the audit compares nothing and judges every port
-  ``unknown`` while ufw is enabled (``exposed`` when it is not).
+* live state (``port_audit``): ``ufw status verbose`` parsed by ``_live_ufw``: whether
+  ufw is enabled, its incoming default and the rules that let connections in.
 """
 
 from __future__ import annotations
@@ -46,7 +45,7 @@ from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._fw_
 )
 from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._fw_rules import MULTIPORT_MAX, UFW_TAG as TAG
 from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._fw_rules import ufw_rule as render_rule
-from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._live_firewall import empty_state
+from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._live_ufw import LIVE_COMMAND, parse_live
 
 UFW_CONF = "/etc/ufw/ufw.conf"
 UFW_DEFAULTS = "/etc/default/ufw"
@@ -55,8 +54,6 @@ UFW_DEFAULTS = "/etc/default/ufw"
 BOOT_FILES = ("/etc/ufw/user.rules", "/etc/ufw/user6.rules", UFW_CONF, UFW_DEFAULTS)
 POLICIES = {"DROP": "deny", "REJECT": "reject", "ACCEPT": "allow"}
 LOG_LEVELS = ("off", "on", "low", "medium", "high", "full")
-# What port_audit reads: whether ufw is enabled ("Status: active"), not its rules.
-LIVE_COMMAND = ("ufw", "status")
 
 _PORT = r"[0-9]{1,5}(?::[0-9]{1,5})?"
 _PORTS = r"%s(?:,%s)*" % (_PORT, _PORT)
@@ -240,10 +237,7 @@ class UfwBackend(Backend):
 
     @classmethod
     def live_state(cls, read) -> dict:
-        """Whether ufw is enabled; its rules are not read (``rules_read`` stays False)."""
-        state = empty_state(cls.name)
-        state["enabled"] = state["loaded"] = (read(LIVE_COMMAND) or "").lower().startswith("status: active")
-        return state
+        return parse_live(read(LIVE_COMMAND))
 
     @staticmethod
     def text(parts) -> str:

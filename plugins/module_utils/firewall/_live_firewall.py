@@ -7,8 +7,9 @@ allowlist, and what it means for each exposure.
 
 Each backend reads its own live rules back and parses them into this shape
 (``Backend.live_state`` in ``_fw_base``: ``nft -j list ruleset`` in ``_fw_nftables``,
-``iptables-save``/``ip6tables-save`` in ``_fw_iptables``; ufw and firewalld say only whether
-they are enabled). ``_live_firewall_host`` runs the reads; this module knows no backend.
+``iptables-save``/``ip6tables-save`` in ``_fw_iptables``, ``ufw status verbose`` in
+``_live_ufw``, ``firewall-cmd --list-all-zones`` and the services it names in
+``_live_firewalld``). ``_live_firewall_host`` runs the reads; this module knows no backend.
 
 Contract:
 
@@ -29,6 +30,8 @@ Contract:
 * ``verdict(item, state)`` - ``exposed`` (anyone), ``sources`` (only declared sources) or
   ``blocked`` for one listener or published item; ``unknown`` when the backend's live rules
   are not read.
+* ``subtract(ranges, removed)`` - for first-match firewalls (ufw, firewalld's drop rich
+  rules): what an allow still lets in after earlier drops.
 
 Everything read comes from a managed host: the backends' parsers are defensive, never
 raise on malformed input, and keep at most ``MAX_ENTRIES`` elements or rules.
@@ -54,6 +57,19 @@ def empty_state(backend: str, rules_read: bool = False, absent: str = "none of t
 
 def _in(ranges, port) -> bool:
     return any(low <= port <= high for low, high in ranges)
+
+
+def subtract(ranges, removed) -> list:
+    """The ports of ``ranges`` outside ``removed`` (for first-match firewalls: what a rule
+    still allows after the earlier rules that drop some of its ports)."""
+    left = []
+    for low, high in ranges:
+        pieces = [(low, high)]
+        for cut_low, cut_high in removed:
+            pieces = [piece for start, end in pieces for piece in
+                      ((start, min(end, cut_low - 1)), (max(start, cut_high + 1), end)) if piece[0] <= piece[1]]
+        left.extend(pieces)
+    return left
 
 
 # --- comparison and verdicts ---------------------------------------------------------------

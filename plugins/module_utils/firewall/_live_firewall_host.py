@@ -29,6 +29,9 @@ from ansible_collections.portwarden.hardening.plugins.module_utils.sockets._publ
 BACKENDS = ("auto",) + tuple(FIREWALL_BACKENDS)
 # Where ``auto`` looks for portwarden's rules, in this order; the others are read only when named.
 AUTO = ("nftables", "iptables")
+# Read by ``auto`` only when neither of ``AUTO`` holds our rules: ufw and firewalld keep
+# ours in tables and chains of their own, where nftables and iptables do not look.
+AUTO_FRONT_ENDS = ("ufw", "firewalld")
 DEFAULT_STATE_DIR = FIREWALL_STATE_DIR
 
 
@@ -46,18 +49,21 @@ def _hardened(state_dir: str) -> bool:
 
 def live_state(backend: str, read) -> dict:
     """The live state for ``backend``; ``auto`` picks the one holding portwarden's rules:
-    the first of ``AUTO`` whose rules are loaded, else the first holding some of them, else
-    the first (judged as not loaded)."""
+    the first of ``AUTO``, then of ``AUTO_FRONT_ENDS``, whose rules are loaded, else the
+    first holding some of them, else nftables (judged as not loaded)."""
     if backend != "auto":
         return FIREWALL_BACKENDS[backend].live_state(read)
     states = [FIREWALL_BACKENDS[name].live_state(read) for name in AUTO]
-    for state in states:
-        if state["loaded"]:
-            return state
-    for state in states:
-        if state["partial"]:
-            return state
-    return states[0]
+    found = _first(states, "loaded")
+    if found:
+        return found
+    # On a host without ufw or firewalld their reads run nothing (the tool is missing).
+    states += [FIREWALL_BACKENDS[name].live_state(read) for name in AUTO_FRONT_ENDS]
+    return _first(states, "loaded") or _first(states, "partial") or states[0]
+
+
+def _first(states: list, key: str):
+    return next((state for state in states if state[key]), None)
 
 
 def _finding(kind: str, severity: str, reason: str) -> dict:
