@@ -164,9 +164,8 @@ def main():
         except AllowlistError as error:
             module.fail_json(msg="management.tcp_ports: %s" % error)
         found = keep_open(entries, connection_port=wanted["connection_port"], remote=wanted["remote"])
-        for text in found["problems"] + [found["warning"]]:
-            if text:
-                module.warn(text)
+        for text in found["warnings"]:
+            module.warn(text)
         result["management"] = {key: found[key] for key in ("session", "sshd_ports", "entries", "kept")}
     module.exit_json(**result)
 

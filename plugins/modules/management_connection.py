@@ -153,9 +153,8 @@ def main():
     except AllowlistError as error:
         module.fail_json(msg=str(error))
     found = keep_open(entries, connection_port=module.params["connection_port"], remote=module.params["remote"])
-    for text in found["problems"] + [found["warning"]]:
-        if text:
-            module.warn(text)
+    for text in found["warnings"]:
+        module.warn(text)
     module.exit_json(changed=False, session=found["session"], sshd_ports=found["sshd_ports"], entries=found["entries"],
                      kept=found["kept"])
 

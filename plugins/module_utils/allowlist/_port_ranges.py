@@ -90,3 +90,19 @@ def multiport_chunks(ranges, limit: int) -> list:
 def port_spec(ranges, range_sep: str = ":") -> str:
     """[[22, 22], [8000, 8100]] -> "22,8000:8100" (iptables, ufw), or with range_sep="-" (firewalld, nft)."""
     return ",".join(str(low) if low == high else "%d%s%d" % (low, range_sep, high) for low, high in ranges)
+
+
+def parse_port_list(text: str):
+    """"22", "80,443" or "8000:8100" (as a firewall prints them) -> [(low, high), ...]; None when
+    any part is not a port or an ascending range within 1-65535 (a host's text is not trusted)."""
+    ranges = []
+    for part in text.split(","):
+        low, _sep, high = part.partition(":")
+        try:
+            low_port, high_port = int(low), int(high or low)
+        except ValueError:
+            return None
+        if not 0 < low_port <= high_port <= 65535:
+            return None
+        ranges.append((low_port, high_port))
+    return ranges or None

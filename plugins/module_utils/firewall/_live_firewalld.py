@@ -35,7 +35,7 @@ from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._liv
     empty_state,
     subtract,
 )
-from ansible_collections.portwarden.hardening.plugins.module_utils.sockets._published import _port_ranges
+from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist._port_ranges import parse_port_list
 
 DEFAULT_ZONE = "portwarden"
 DEFAULT_ZONE_COMMAND = ("firewall-cmd", "--get-default-zone")
@@ -85,7 +85,7 @@ def parse_service(text: str) -> dict:
 def _add_port(ports: dict, text: str) -> None:
     """One "22/tcp" or "8000-8100/udp" into {proto: ranges}; anything else is skipped."""
     number, _sep, proto = text.partition("/")
-    ranges = _port_ranges(number.replace("-", ":")) if proto in PROTOCOLS else None
+    ranges = parse_port_list(number.replace("-", ":")) if proto in PROTOCOLS else None
     if ranges:
         ports.setdefault(proto, []).extend(ranges)
 

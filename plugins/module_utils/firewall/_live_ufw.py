@@ -44,7 +44,7 @@ from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._liv
     empty_state,
     subtract,
 )
-from ansible_collections.portwarden.hardening.plugins.module_utils.sockets._published import _port_ranges
+from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist._port_ranges import parse_port_list
 
 LIVE_COMMAND = ("ufw", "status", "verbose")
 ALL_PORTS = [(1, 65535)]
@@ -66,7 +66,7 @@ def _target(text: str):
     if words and words[-1] == "Anywhere":
         return {proto: ALL_PORTS for proto in PROTOCOLS}, family
     match = _PORTS.match(words[-1]) if words else None
-    ranges = _port_ranges(match.group("ports").strip(",")) if match else None
+    ranges = parse_port_list(match.group("ports").strip(",")) if match else None
     if not ranges:
         return None
     protos = (match.group("proto"),) if match.group("proto") else PROTOCOLS

@@ -6,8 +6,8 @@
 ``keep_open(entries, connection_port, remote)`` reads the SSH session the module runs over
 and sshd's listening ports, and returns what ``_management.protection`` makes of them, as
 ``management_connection`` and ``firewall_probe`` return it: ``session``, ``sshd_ports``,
-``entries``, ``kept`` and the ``warning`` (None when nothing is kept open), plus
-``problems``, the reasons the reading was incomplete (for a module warning).
+``entries`` and ``kept``, plus ``warnings``: the texts the module warns with (why the
+reading was incomplete, and which ports are kept open).
 """
 
 from __future__ import annotations
@@ -27,4 +27,4 @@ def keep_open(entries: list, connection_port=None, remote: bool = True) -> dict:
     ports = sshd_ports(listening)
     found = protection(entries, session=session, connection_port=connection_port, listening=ports, remote=remote)
     return {"session": session, "sshd_ports": ports, "entries": found["entries"], "kept": found["kept"],
-            "warning": found["warning"], "problems": problems}
+            "warnings": problems + ([found["warning"]] if found["warning"] else [])}

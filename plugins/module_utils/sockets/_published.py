@@ -24,6 +24,7 @@ import json
 import shlex
 
 from ansible_collections.portwarden.hardening.plugins.module_utils._constants import PROTOCOLS
+from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist._port_ranges import parse_port_list
 
 # A published item, in key order.
 ITEM_FIELDS = ("protocol", "family", "address", "port", "exposure", "target_address", "target_port", "targets",
@@ -84,20 +85,6 @@ def _raw(path: _Path, family: str, target_address, target_port) -> dict:
 
 # --- iptables-save text -------------------------------------------------------------------
 
-def _port_ranges(text: str):
-    ranges = []
-    for part in text.split(","):
-        low, _sep, high = part.partition(":")
-        try:
-            low_port, high_port = int(low), int(high or low)
-        except ValueError:
-            return None
-        if not 0 < low_port <= high_port <= 65535:
-            return None
-        ranges.append((low_port, high_port))
-    return ranges or None
-
-
 def _address(text: str):
     """An address text without a /32 or /128 suffix; None for a network (not one address)."""
     try:
@@ -146,7 +133,7 @@ def _iptables_rule(tokens: list) -> dict:
         if token in ("-p", "--protocol"):
             rule["proto"] = None if negate else (value if value in PROTOCOLS else "other")
         elif token in _PORT_OPTIONS:
-            rule["ports"] = None if negate else _port_ranges(value)
+            rule["ports"] = None if negate else parse_port_list(value)
         elif token in ("-d", "--destination"):
             rule["daddrs"] = None if negate or not _address(value) else [_address(value)]
         elif token in ("-j", "--jump", "-g", "--goto"):

@@ -9,6 +9,7 @@ from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist._po
     is_merged,
     merge_ranges,
     multiport_chunks,
+    parse_port_list,
     port_spec,
     ranges_contain,
 )
@@ -75,3 +76,16 @@ def test_port_spec():
     assert port_spec([[22, 22], [8000, 8100]]) == "22,8000:8100"
     assert port_spec([[22, 22], [8000, 8100]], range_sep="-") == "22,8000-8100"
     assert port_spec([]) == ""
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("22", [(22, 22)]),
+    ("80,443,8000:8100", [(80, 80), (443, 443), (8000, 8100)]),
+    ("0", None),
+    ("70000", None),
+    ("9:1", None),
+    ("22,x", None),
+    ("", None),
+])
+def test_parse_port_list_reads_a_firewall_port_list_or_refuses_it_whole(text, expected):
+    assert parse_port_list(text) == expected
