@@ -20,15 +20,15 @@ from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist._al
 UNSET = "__portwarden_unset__"
 
 
-def fleet_problems(hostvars, hosts, here=None, effective=None, defaults=None, settings=True):
-    """One ``"host: problem"`` line per bad allowlist entry or setting of every host in ``hosts``."""
+def fleet_problems(hostvars, hosts, here=None, effective=None, defaults=None, settings=True, allowlist=True, exceptions=False):
+    """One ``"host: problem"`` line per bad allowlist entry, setting or audit exception of every host in ``hosts``."""
     if not isinstance(hostvars, Mapping):
         raise AnsibleFilterError("fleet_problems expects hostvars as its input, got %s" % type(hostvars).__name__)
     if isinstance(hosts, str) or not isinstance(hosts, (list, tuple)):
         raise AnsibleFilterError("fleet_problems expects a list of host names, such as ansible_play_hosts_all")
     seen = {name: value for name, value in dict(effective or {}).items() if not (isinstance(value, str) and value == UNSET)}
     return _fleet_input.fleet_problems(hostvars, list(hosts), here=here, effective=seen, defaults=dict(defaults or {}),
-                                       settings=bool(settings))
+                                       settings=bool(settings), allowlist=bool(allowlist), exceptions=bool(exceptions))
 
 
 def allowlist_doubts(entries, var_name="portwarden_allowlist", warn=True):

@@ -1,13 +1,15 @@
 # Copyright (c) 2026, portwarden maintainers
 # SPDX-License-Identifier: GPL-3.0-or-later
 # This file is part of portwarden.hardening; it is private to the collection and may change without notice.
-"""Every targeted host's allowlist and firewall settings, checked at once on the controller.
+"""Every targeted host's allowlist, firewall settings and audit exceptions, checked at once on the controller.
 
 A play that runs in batches (``serial``) would otherwise validate each host's input only
 when its batch comes, after earlier batches were changed. ``fleet_problems()`` is handed
 the play's ``hostvars`` (any mapping of host name -> that host's variables) and the list of
 targeted hosts, and returns one message per bad value of every host, each prefixed with the
-host's name, so one controller step can refuse the whole run before any host changes.
+host's name, so one controller step can refuse the whole run before any host changes. The
+audit role uses the same step for the allowlist and the audit exceptions: one task for the
+whole play instead of one per host.
 
 Which value a host gets, for each variable name: ``hostvars`` holds inventory variables,
 facts and extra vars, but not play or role variables. ``effective`` is what the running
@@ -27,10 +29,12 @@ from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist._al
     allowlist_variables,
     compose_allowlist,
 )
+from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist._audit_exceptions import parse_exceptions
 from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._fw_settings import NAMES as SETTING_NAMES
 from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._fw_settings import settings_problems
 
 ALLOWLIST = "portwarden_allowlist"
+EXCEPTIONS = "portwarden_audit_exceptions"
 _MISSING = object()
 
 
@@ -57,10 +61,30 @@ def resolve(name, host_vars, here_vars, effective, defaults):
     return defaults.get(name, _MISSING)
 
 
-def host_problems(host_vars, here_vars=None, effective=None, defaults=None, settings=True) -> list:
-    """Problems of one host's allowlist and (when ``settings``) firewall settings."""
+def host_problems(host_vars, here_vars=None, effective=None, defaults=None, settings=True, allowlist=True,
+                  exceptions=False) -> list:
+    """Problems of one host's allowlist (when ``allowlist``), firewall settings (when ``settings``) and audit
+    exceptions (when ``exceptions``)."""
     effective = effective or {}
     defaults = defaults or {}
+    problems = _allowlist_problems(host_vars, here_vars, effective, defaults) if allowlist else []
+    if settings:
+        values = {}
+        for name in SETTING_NAMES:
+            value = resolve(name, host_vars, here_vars, effective, defaults)
+            if value is not _MISSING:
+                values[name] = value
+        problems.extend(settings_problems(values))
+    if exceptions:
+        value = resolve(EXCEPTIONS, host_vars, here_vars, effective, defaults)
+        try:
+            parse_exceptions(None if value is _MISSING else value, var_name=EXCEPTIONS)
+        except AllowlistError as error:
+            problems.extend(error.errors)
+    return problems
+
+
+def _allowlist_problems(host_vars, here_vars, effective, defaults) -> list:
     problems = []
     # The effective allowlist: portwarden_allowlist plus every portwarden_allowlist__* the host has.
     try:
@@ -73,23 +97,18 @@ def host_problems(host_vars, here_vars=None, effective=None, defaults=None, sett
         if value is not _MISSING:
             declared[name] = value
     if not declared:
-        problems.append("%s is not set; it has no default (a firewall without a declaration would close everything)" % ALLOWLIST)
+        problems.append("%s is not set (nor any %s__* variable); it has no default: declare what may listen"
+                        % (ALLOWLIST, ALLOWLIST))
     else:
         try:
             parse_allowlist(compose_allowlist(declared), var_name=ALLOWLIST)
         except AllowlistError as error:
             problems.extend(error.errors)
-    if settings:
-        values = {}
-        for name in SETTING_NAMES:
-            value = resolve(name, host_vars, here_vars, effective, defaults)
-            if value is not _MISSING:
-                values[name] = value
-        problems.extend(settings_problems(values))
     return problems
 
 
-def fleet_problems(hostvars: Mapping, hosts, here=None, effective=None, defaults=None, settings=True) -> list:
+def fleet_problems(hostvars: Mapping, hosts, here=None, effective=None, defaults=None, settings=True, allowlist=True,
+                   exceptions=False) -> list:
     """``"host: problem"`` for every bad value of every host in ``hosts``, in host order."""
     here_vars = hostvars[here] if here is not None and here in hostvars else None
     messages = []
@@ -97,5 +116,5 @@ def fleet_problems(hostvars: Mapping, hosts, here=None, effective=None, defaults
         host_vars = hostvars[host] if host in hostvars else {}
         # One line each: the messages are joined into one line for the user.
         messages.extend("%s: %s" % (host, " ".join(problem.split()))
-                        for problem in host_problems(host_vars, here_vars, effective, defaults, settings))
+                        for problem in host_problems(host_vars, here_vars, effective, defaults, settings, allowlist, exceptions))
     return messages

@@ -118,3 +118,24 @@ def test_the_fleet_check_validates_the_composed_allowlist():
     problems = fleet_problems(hostvars, ["web1", "web2", "db1"], settings=False)
     assert len(problems) == 1
     assert problems[0].startswith("web2: portwarden_allowlist__web entry #1 (port: 99999)")
+
+
+def test_the_audit_check_names_bad_exceptions_and_can_leave_the_allowlist_alone():
+    # The audit role: exceptions checked, firewall settings not; inside harden the allowlist
+    # was checked by an earlier step (allowlist=False).
+    hostvars = {
+        "web1": {"portwarden_allowlist": GOOD, "portwarden_audit_exceptions": [{"port": 8081, "reason": "planted"}]},
+        "web2": {"portwarden_allowlist": [{"port": 99999}], "portwarden_firewall_zone": "bad zone"},
+        "db1": {"portwarden_allowlist": GOOD, "portwarden_audit_exceptions": {"port": 22}},
+    }
+    problems = fleet_problems(hostvars, list(hostvars), settings=False, exceptions=True)
+    assert len(problems) == 3, problems
+    assert problems[0].startswith("web1: portwarden_audit_exceptions entry #1 (port: 8081)") and "owner" in problems[0]
+    assert problems[1].startswith("web2: portwarden_allowlist entry #1 (port: 99999)")
+    assert problems[2].startswith("db1: portwarden_audit_exceptions must be a list")
+    without_allowlist = fleet_problems(hostvars, list(hostvars), settings=False, allowlist=False, exceptions=True)
+    assert [line.split(":", 1)[0] for line in without_allowlist] == ["web1", "db1"]
+    # Unset exceptions are none; the role default (an empty list) is valid too.
+    assert fleet_problems({"web1": {"portwarden_allowlist": GOOD}}, ["web1"], settings=False, exceptions=True) == []
+    assert fleet_problems({"web1": {"portwarden_allowlist": GOOD}}, ["web1"], settings=False, exceptions=True,
+                          defaults={"portwarden_audit_exceptions": []}) == []
