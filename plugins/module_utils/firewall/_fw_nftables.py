@@ -377,7 +377,7 @@ class NftablesBackend(Backend):
         return parts.get("content") or ""
 
     @classmethod
-    def live_state(cls, read) -> dict:
+    def live_state(cls, read, options=None) -> dict:
         return parse_live(read(LIVE_COMMAND))
 
     def restore_plan(self, previous, desired) -> dict:
