@@ -285,7 +285,8 @@ def _filters_forward(chains: dict, our_rules: list) -> bool:
     """Whether our table filters published ports: its forward chain is hooked, and every set
     of addresses it judges a DNAT'd connection's original destination by (the host's own
     addresses) is filled before the DNAT, else nothing is ever judged. A forward chain that
-    judges by no such set judges every DNAT'd connection (the table rendered before local addresses were recorded)."""
+    judges by no such set judges every DNAT'd connection (as the table did before the host's
+    own addresses were recorded)."""
     forward = chains.get((FAMILY, TABLE, "forward"))
     if not forward or forward.get("hook") != "forward":
         return False
