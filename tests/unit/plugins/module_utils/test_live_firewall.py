@@ -102,7 +102,7 @@ def test_the_recorded_local_addresses_are_not_read_as_ports_or_sources(nft_state
 
 
 @pytest.mark.parametrize("listing, forward", [
-    (lambda document: json.dumps(document), True),
+    (json.dumps, True),
     (judging_every_dnat, True),
     # Without the prerouting chain no local address is recorded, so nothing is ever judged.
     (lambda document: without(document, "chain", "prerouting"), False),
