@@ -89,7 +89,7 @@ options:
     description:
       - Read the live firewall and judge each exposure (see the description); V(none) does not.
       - V(auto) finds the backend that holds portwarden's rules (nftables, then iptables, then an active ufw with
-        rules commented C(portwarden), then a running firewalld whose C(portwarden) zone applies). When none does, that is a
+        rules commented C(portwarden), then a running firewalld whose O(firewall_zone) applies). When none does, that is a
         C(missing) finding only on a host where portwarden applied a firewall before (its last confirmed copy is in
         O(firewall_state_dir)); a named backend is expected to hold them.
     type: str
@@ -100,6 +100,15 @@ options:
       - The firewall role's state directory (C(portwarden_firewall_state_dir)), where it keeps the last confirmed ruleset.
     type: path
     default: /var/lib/portwarden/firewall
+  firewall_zone:
+    description:
+      - The firewalld zone that holds portwarden's rules (the firewall role's C(portwarden_firewall_zone)).
+      - With O(firewall=firewalld), or V(auto) on a host where firewalld runs, the rules count as loaded when this
+        zone is the default zone or bound to an interface; otherwise they are C(missing). The other backends do not
+        use it.
+      - 1-17 letters, digits, C(-) or C(_), as firewalld allows.
+    type: str
+    default: portwarden
   ignore_loopback:
     description:
       - Leave sockets bound to loopback addresses out of the audit.
@@ -374,6 +383,7 @@ from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist._dr
     one_line,
 )
 from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._live_firewall_host import BACKENDS, DEFAULT_STATE_DIR, check
+from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._live_firewalld import DEFAULT_ZONE, ZONE_NAME
 from ansible_collections.portwarden.hardening.plugins.module_utils._packed import result_values
 from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist._published_audit import (
     PublishedError,
@@ -440,7 +450,8 @@ def run(params: dict) -> dict:
         result.update(published=published, published_sources=sources)
     if params.get("firewall", "none") != "none":
         audited_items = [item for item in audited if not (params["ignore_loopback"] and item.get("exposure") == "loopback")]
-        live = check(allowlist, audited_items, params["firewall"], params.get("firewall_state_dir") or DEFAULT_STATE_DIR)
+        live = check(allowlist, audited_items, params["firewall"], params.get("firewall_state_dir") or DEFAULT_STATE_DIR,
+                     zone=params.get("firewall_zone") or DEFAULT_ZONE)
         result.update(live)
         findings = live["firewall"]["findings"]
         result["summary"]["firewall"] = len(findings)
@@ -464,6 +475,7 @@ def main():
             "audit_published": dict(type="bool", default=True),
             "firewall": dict(type="str", choices=["none"] + list(BACKENDS), default="none"),
             "firewall_state_dir": dict(type="path", default=DEFAULT_STATE_DIR),
+            "firewall_zone": dict(type="str", default=DEFAULT_ZONE),
             "ignore_loopback": dict(type="bool", default=True),
             "fail_on_drift": dict(type="bool", default=False),
             "exceptions": dict(type="list", elements="raw", default=[]),
@@ -472,6 +484,9 @@ def main():
         },
         supports_check_mode=True,
     )
+    if not ZONE_NAME.match(module.params["firewall_zone"]):
+        module.fail_json(msg="firewall_zone must be 1-17 letters, digits, '-' or '_' (a firewalld zone name), got %r"
+                         % module.params["firewall_zone"])
     try:
         result = run(module.params)
     except (AllowlistError, ListeningError, PublishedError, SocketsError) as error:

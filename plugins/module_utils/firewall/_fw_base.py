@@ -277,11 +277,12 @@ class Backend(abc.ABC):
         later, without this module, so every argv holds absolute tool paths."""
 
     @classmethod
-    def live_state(cls, read) -> dict:
+    def live_state(cls, read, options=None) -> dict:
         """The firewall the kernel enforces, read back for ``port_audit`` (its drift check and
         verdicts), in the shape of ``_live_firewall.empty_state``. ``read(argv) -> text or
         None`` runs one read-only command (a tuple) on the host; None when it fails. A class
         method: the audit reads without what an apply needs (``run``, ``which``, paths).
+        ``options``: what the audit knows of the firewall role's settings (``zone``).
         Parsing must never raise on what the host prints. The default reads nothing
         (``rules_read`` False): nothing is compared and every verdict is ``unknown``."""
         return empty_state(cls.name)

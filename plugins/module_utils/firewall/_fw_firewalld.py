@@ -358,16 +358,18 @@ class FirewalldBackend(Backend):
         return facts
 
     @classmethod
-    def live_state(cls, read) -> dict:
+    def live_state(cls, read, options=None) -> dict:
         """The default zone (its read fails when firewalld is not running), every zone, then
-        the ports of the services the zones that apply name: one command per service."""
+        the ports of the services the zones that apply name: one command per service.
+        ``options["zone"]`` is portwarden's zone (default ``portwarden``)."""
+        zone = (options or {}).get("zone") or DEFAULT_ZONE
         default_zone = read(_live_firewalld.DEFAULT_ZONE_COMMAND)
         if not (default_zone or "").strip():
-            return _live_firewalld.parse_live(None, {}, {})
+            return _live_firewalld.parse_live(None, {}, {}, zone)
         zones = _live_firewalld.parse_zones(read(_live_firewalld.ZONES_COMMAND))
         services = {name: _live_firewalld.parse_service(read(("firewall-cmd", "--info-service=%s" % name)))
                     for name in _live_firewalld.services_needed(zones, default_zone.strip())}
-        return _live_firewalld.parse_live(default_zone, zones, services)
+        return _live_firewalld.parse_live(default_zone, zones, services, zone)
 
     @staticmethod
     def text(parts) -> str:

@@ -486,7 +486,7 @@ class IptablesBackend(Backend):
         return facts
 
     @classmethod
-    def live_state(cls, read) -> dict:
+    def live_state(cls, read, options=None) -> dict:
         saves = [read((tool + "-save", "-t", "filter")) for _family, _part, tool in FAMILY_PARTS]
         return parse_live(*saves)
 

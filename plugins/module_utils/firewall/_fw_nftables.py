@@ -16,7 +16,9 @@
   every other table are left alone.
 * live state (``port_audit``): ``nft -j list ruleset`` parsed into ``_live_firewall``'s
   shape: our table's input policy, its port and source sets, whether it filters forwarded
-  traffic, and foreign input chains with a rule that accepts everything.
+  traffic, and foreign input chains with a rule that accepts everything. Forward filtering
+  counts as on when our forward chain is hooked and every set of local addresses it
+  judges by is filled by a prerouting chain of ours that runs before the DNAT.
 """
 
 from __future__ import annotations
@@ -47,6 +49,9 @@ _OURS = r"table\s+%s\s+%s" % (FAMILY, TABLE)
 _ALLOWED_TOP_LEVEL = re.compile(r"^(?:(?:add|create|delete|flush)\s+)?%s$" % _OURS)
 _HAS_DELETE = re.compile(r"^\s*delete\s+%s\s*(?:#.*)?$" % _OURS, re.MULTILINE)
 _MISSING_TABLE = re.compile(r"No such file or directory|does not exist", re.IGNORECASE)
+# The DNAT runs at prerouting priority dstnat (-100); a chain that records the destination
+# a packet arrived with must run before it.
+DSTNAT_PRIORITY = -100
 
 
 def top_level_statements(text):
@@ -226,12 +231,13 @@ def parse_live(text: str) -> dict:
             chains[(body.get("family"), body.get("table"), body["name"])] = body
             if ours and body["name"] == "input":
                 state["policy"] = "drop" if body.get("policy") == "drop" else "accept"
-            if ours and body["name"] == "forward" and body.get("hook") == "forward":
-                state["forward"] = True
         elif kind == "set" and ours and isinstance(body.get("name"), str):
             _nft_set(state, body["name"], _elements(body.get("elem")))
-        elif kind == "rule" and not ours:
+        elif kind == "rule":
             rules.append(body)
+    state["forward"] = _filters_forward(chains, [body for body in rules if body.get("family") == FAMILY
+                                                 and body.get("table") == TABLE])
+    rules = [body for body in rules if not (body.get("family") == FAMILY and body.get("table") == TABLE)]
     for body in rules:
         chain = chains.get((body.get("family"), body.get("table"), body.get("chain")))
         if chain and chain.get("hook") == "input" and chain.get("type") == "filter" and _is_accept_all(body.get("expr")):
@@ -244,6 +250,56 @@ def parse_live(text: str) -> dict:
     if state["loaded"] and not any(name == "input" for (family, table, name) in chains if family == FAMILY and table == TABLE):
         state["policy"] = "accept"
     return state
+
+
+def _expressions(body) -> list:
+    expressions = body.get("expr")
+    return [expression for expression in expressions if isinstance(expression, dict)] \
+        if isinstance(expressions, list) else []
+
+
+def _sets_judged_by(expressions) -> set:
+    """Sets a rule matches a connection's original destination address against."""
+    found = set()
+    for expression in expressions:
+        match = expression.get("match")
+        left = match.get("left") if isinstance(match, dict) else None
+        ct = left.get("ct") if isinstance(left, dict) else None
+        if isinstance(ct, dict) and ct.get("dir") == "original" and ct.get("key") in ("ip daddr", "ip6 daddr") \
+                and isinstance(match.get("right"), str) and match["right"].startswith("@"):
+            found.add(match["right"][1:])
+    return found
+
+
+def _sets_filled_by(expressions) -> set:
+    found = set()
+    for expression in expressions:
+        statement = expression.get("set")
+        if isinstance(statement, dict) and statement.get("op") in ("add", "update") \
+                and isinstance(statement.get("set"), str):
+            found.add(statement["set"].lstrip("@"))
+    return found
+
+
+def _filters_forward(chains: dict, our_rules: list) -> bool:
+    """Whether our table filters published ports: its forward chain is hooked, and every set
+    of addresses it judges a DNAT'd connection's original destination by (the host's own
+    addresses) is filled before the DNAT, else nothing is ever judged. A forward chain that
+    judges by no such set judges every DNAT'd connection (as the table did before the host's
+    own addresses were recorded)."""
+    forward = chains.get((FAMILY, TABLE, "forward"))
+    if not forward or forward.get("hook") != "forward":
+        return False
+    judged, filled = set(), set()
+    for body in our_rules:
+        expressions = _expressions(body)
+        if body.get("chain") == "forward":
+            judged |= _sets_judged_by(expressions)
+        chain = chains.get((FAMILY, TABLE, body.get("chain"))) or {}
+        priority = chain.get("prio")
+        if chain.get("hook") == "prerouting" and isinstance(priority, int) and priority < DSTNAT_PRIORITY:
+            filled |= _sets_filled_by(expressions)
+    return judged <= filled
 
 
 def _nft_set(state: dict, name: str, elements: list) -> None:
@@ -322,7 +378,7 @@ class NftablesBackend(Backend):
         return parts.get("content") or ""
 
     @classmethod
-    def live_state(cls, read) -> dict:
+    def live_state(cls, read, options=None) -> dict:
         return parse_live(read(LIVE_COMMAND))
 
     def restore_plan(self, previous, desired) -> dict:

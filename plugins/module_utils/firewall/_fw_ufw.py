@@ -236,7 +236,7 @@ class UfwBackend(Backend):
         return facts
 
     @classmethod
-    def live_state(cls, read) -> dict:
+    def live_state(cls, read, options=None) -> dict:
         return parse_live(read(LIVE_COMMAND))
 
     @staticmethod

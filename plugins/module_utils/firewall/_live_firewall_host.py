@@ -4,13 +4,14 @@
 # This file is part of portwarden.hardening; it is private to the collection and may change without notice.
 """Read the live firewall on this host and judge it: the ``firewall`` and ``effective`` parts of port_audit.
 
-Contract: ``check(allowlist, items, backend, state_dir, read=None)`` returns
+Contract: ``check(allowlist, items, backend, state_dir, read=None, zone=None)`` returns
 ``{"firewall": {...}, "effective": [...]}``. ``firewall`` names the backend, whether our
 rules are ``loaded``, its ``findings`` (``missing``, ``modified``, ``disabled``,
 ``accept_all``; each with ``kind``, ``severity``, ``reason``) and ``notes``; ``effective``
 gives every audited listener and published port its verdict (see ``_live_firewall``).
 ``read`` maps a command (a tuple) to its output text or None; by default the commands run
-here (stdlib subprocess, no shell).
+here (stdlib subprocess, no shell). ``zone`` names portwarden's firewalld zone (the firewall
+role's ``portwarden_firewall_zone``; default ``portwarden``).
 
 Which commands run and how their output is parsed is each backend's own business
 (``Backend.live_state``, registered in ``_fw_engine.BACKENDS``); this module only picks
@@ -47,18 +48,19 @@ def _hardened(state_dir: str) -> bool:
         return False
 
 
-def live_state(backend: str, read) -> dict:
+def live_state(backend: str, read, options=None) -> dict:
     """The live state for ``backend``; ``auto`` picks the one holding portwarden's rules:
     the first of ``AUTO``, then of ``AUTO_FRONT_ENDS``, whose rules are loaded, else the
-    first holding some of them, else nftables (judged as not loaded)."""
+    first holding some of them, else nftables (judged as not loaded). ``options`` go to
+    every backend's ``live_state``."""
     if backend != "auto":
-        return FIREWALL_BACKENDS[backend].live_state(read)
-    states = [FIREWALL_BACKENDS[name].live_state(read) for name in AUTO]
+        return FIREWALL_BACKENDS[backend].live_state(read, options)
+    states = [FIREWALL_BACKENDS[name].live_state(read, options) for name in AUTO]
     found = _first(states, "loaded")
     if found:
         return found
     # On a host without ufw or firewalld their reads run nothing (the tool is missing).
-    states += [FIREWALL_BACKENDS[name].live_state(read) for name in AUTO_FRONT_ENDS]
+    states += [FIREWALL_BACKENDS[name].live_state(read, options) for name in AUTO_FRONT_ENDS]
     return _first(states, "loaded") or _first(states, "partial") or states[0]
 
 
@@ -70,9 +72,10 @@ def _finding(kind: str, severity: str, reason: str) -> dict:
     return {"kind": kind, "severity": severity, "reason": reason}
 
 
-def check(allowlist: list, items: list, backend: str = "auto", state_dir: str = DEFAULT_STATE_DIR, read=None) -> dict:
+def check(allowlist: list, items: list, backend: str = "auto", state_dir: str = DEFAULT_STATE_DIR, read=None,
+          zone: str = None) -> dict:
     read = read or _default_read
-    state = live_state(backend, read)
+    state = live_state(backend, read, {"zone": zone} if zone else None)
     findings, notes = [], []
     name = state["backend"]
     if state.get("enabled") is False:

@@ -19,8 +19,9 @@ ACCEPT, all of them. Rich rules that accept a port or service from a source addr
 rich rules before its allows, so one without a source takes its ports out of the zone's
 allows; one with a source leaves them open to everyone else.
 
-``loaded``: portwarden's zone (``DEFAULT_ZONE``, the role's default name) is the default
-zone or bound to an interface; ``partial``: it exists but nothing sends traffic to it.
+``loaded``: portwarden's zone (``zone``: the firewall role's ``portwarden_firewall_zone``,
+``DEFAULT_ZONE`` unless set) is the default zone or bound to an interface; ``partial``: it
+exists but nothing sends traffic to it.
 ``forward`` stays False: DNAT-published ports (Docker) are not filtered by the zone.
 """
 
@@ -38,6 +39,8 @@ from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._liv
 from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist._port_ranges import parse_port_list
 
 DEFAULT_ZONE = "portwarden"
+# firewalld's limit on a zone's name; the firewall role checks portwarden_firewall_zone the same way.
+ZONE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,17}$")
 DEFAULT_ZONE_COMMAND = ("firewall-cmd", "--get-default-zone")
 ZONES_COMMAND = ("firewall-cmd", "--list-all-zones")
 # Service definitions read per audit: each is one command.
@@ -167,11 +170,12 @@ def services_needed(zones: dict, default_zone: str) -> list:
     return sorted(name for name in names if _NAME.match(name))[:MAX_SERVICES]
 
 
-def parse_live(default_zone: str, zones: dict, services: dict) -> dict:
+def parse_live(default_zone: str, zones: dict, services: dict, zone: str = DEFAULT_ZONE) -> dict:
     """The reads -> the live state (``_live_firewall``): ``default_zone`` (None when firewalld is
-    not running), ``zones`` (``parse_zones``) and ``services`` (a name -> ``parse_service``)."""
+    not running), ``zones`` (``parse_zones``) and ``services`` (a name -> ``parse_service``);
+    ``zone`` is portwarden's."""
     state = empty_state("firewalld", rules_read=True,
-                        absent="zone %s is not the default zone and no interface is bound to it" % DEFAULT_ZONE)
+                        absent="zone %s is not the default zone and no interface is bound to it" % zone)
     default_zone = (default_zone or "").strip()
     state["enabled"] = bool(default_zone)
     if not state["enabled"]:
@@ -181,11 +185,11 @@ def parse_live(default_zone: str, zones: dict, services: dict) -> dict:
         # nothing to judge, rather than everything blocked.
         state["rules_read"] = False
         return state
-    ours = zones.get(DEFAULT_ZONE)
-    state["loaded"] = ours is not None and (default_zone == DEFAULT_ZONE or bool(ours.get("interfaces")))
+    ours = zones.get(zone)
+    state["loaded"] = ours is not None and (default_zone == zone or bool(ours.get("interfaces")))
     state["partial"] = ours is not None and not state["loaded"]
     if ours is None:
-        state["absent"] = "zone %s is absent" % DEFAULT_ZONE
+        state["absent"] = "zone %s is absent" % zone
     state["policy"] = "drop"
     for name, zone in zones.items():
         if name == default_zone or zone.get("interfaces"):

@@ -7,7 +7,8 @@ and ``accept_all_before``); the comparison and the verdicts in ``_live_firewall`
 and the findings in ``_live_firewall_host``.
 
 forward-nftables.json: tests/unit/fixtures/firewall/forward/portwarden.nft loaded with nft -f,
-plus a foreign ``inet foreign`` input chain (priority -10) whose only rule accepts everything.
+plus a foreign ``inet foreign`` input chain (priority -10) whose only rule accepts everything,
+and one recorded local address in each of ``local_daddrs_ipv4``/``_ipv6`` (``nft add element``).
 forward-nftables-bullseye.json: the same table listed by nft 0.9.8 on Debian 11.
 forward-accept-all.v4/.v6: the forward case's iptables rules loaded with iptables-restore
 --noflush, the jumps from INPUT and DOCKER-USER, ``-A INPUT -i eth0 -j ACCEPT`` before our
@@ -16,6 +17,7 @@ jump and ``-A INPUT -p tcp -j ACCEPT`` after it.
 
 from __future__ import annotations
 
+import json
 import os
 
 import pytest
@@ -61,6 +63,59 @@ def test_nftables_table_is_read_back(nft_state):
     assert nft_state["open"] == {"tcp": [(22, 22), (8080, 8080)], "udp": [(9000, 9001)]}
     assert [(str(net), ranges) for net, ranges in nft_state["sources"][("tcp", "ipv4")]] == [("192.0.2.0/24", [(8081, 8081)])]
     assert [(str(net), ranges) for net, ranges in nft_state["sources"][("tcp", "ipv6")]] == [("2001:db8::/32", [(8081, 8081)])]
+
+
+def without(document: dict, kind: str, chain: str) -> str:
+    """The listing with our chain (kind "chain") or its rules (kind "rule") left out."""
+    objects = [obj for obj in document["nftables"]
+               if not (kind in obj and obj[kind].get("table") == "portwarden"
+                       and obj[kind].get("name" if kind == "chain" else "chain") == chain)]
+    return json.dumps({"nftables": objects})
+
+
+def with_priority(document: dict, chain: str, priority: int) -> str:
+    for obj in document["nftables"]:
+        if "chain" in obj and obj["chain"].get("table") == "portwarden" and obj["chain"]["name"] == chain:
+            obj["chain"]["prio"] = priority
+    return json.dumps(document)
+
+
+def judging_every_dnat(document: dict) -> str:
+    """The forward chain as rendered before the host's own addresses were recorded: one rule,
+    ``ct state new ct status dnat jump forward_published``, and no prerouting chain."""
+    objects = []
+    for obj in json.loads(without(document, "chain", "prerouting"))["nftables"]:
+        rule = obj.get("rule")
+        if rule and rule.get("table") == "portwarden" and rule["chain"] == "prerouting":
+            continue
+        if rule and rule.get("table") == "portwarden" and rule["chain"] == "forward":
+            if any("ip6 daddr" in json.dumps(expression) for expression in rule["expr"]):
+                continue
+            rule["expr"] = [expression for expression in rule["expr"] if "ip daddr" not in json.dumps(expression)]
+        objects.append(obj)
+    return json.dumps({"nftables": objects})
+
+
+def test_the_recorded_local_addresses_are_not_read_as_ports_or_sources(nft_state):
+    assert set(nft_state["sources"]) == {("tcp", "ipv4"), ("tcp", "ipv6"), ("udp", "ipv4"), ("udp", "ipv6")}
+    assert "192.0.2.10" in read("forward-nftables.json")
+
+
+@pytest.mark.parametrize("listing, forward", [
+    (json.dumps, True),
+    (judging_every_dnat, True),
+    # Without the prerouting chain no local address is recorded, so nothing is ever judged.
+    (lambda document: without(document, "chain", "prerouting"), False),
+    (lambda document: without(document, "rule", "prerouting"), False),
+    # After the DNAT, fib would see the container's address, never the host's own.
+    (lambda document: with_priority(document, "prerouting", -100), False),
+    (lambda document: with_priority(document, "prerouting", 0), False),
+    (lambda document: without(document, "chain", "forward"), False),
+], ids=["rendered", "judging-every-dnat", "no-prerouting-chain", "no-prerouting-rules", "prerouting-at-dstnat",
+        "prerouting-at-filter", "no-forward-chain"])
+def test_forward_filtering_is_on_only_when_it_judges_published_ports(listing, forward):
+    state = nftables.parse_live(listing(json.loads(read("forward-nftables.json"))))
+    assert state["loaded"] and state["forward"] is forward
 
 
 def test_a_foreign_nftables_accept_is_noted_but_does_not_bypass_ours(nft_state):

@@ -197,6 +197,37 @@ def test_firewalld_with_our_zone_unused_is_partial_and_an_accept_zone_lets_every
     assert state["absent"] == "zone portwarden is absent" and not state["partial"]
 
 
+def renamed_zone_reader(name):
+    """firewalld-portwarden.zones with the role's zone named ``name`` (portwarden_firewall_zone) and the default zone."""
+    reader = firewalld_reader()
+    zones = read("firewalld-portwarden.zones").replace("\nportwarden\n", "\n%s\n" % name)
+
+    def renamed(command):
+        reader.asked.append(command)
+        return {firewalld.DEFAULT_ZONE_COMMAND: name + "\n", firewalld.ZONES_COMMAND: zones}.get(tuple(command))
+    return renamed
+
+
+def test_firewalld_reads_a_zone_not_named_portwarden_when_told_its_name(tmp_path):
+    state = FirewalldBackend.live_state(renamed_zone_reader("myzone"), {"zone": "myzone"})
+    assert state["loaded"] and state["open"] == {"tcp": [(22, 22), (8000, 8100)], "udp": [(53, 53)]}
+    result = _live_firewall_host.check(ZONE_ALLOWLIST, [item(22)], "firewalld", str(tmp_path),
+                                       renamed_zone_reader("myzone"), zone="myzone")
+    assert result["firewall"]["loaded"] and result["firewall"]["findings"] == []
+    assert [entry["verdict"] for entry in result["effective"]] == ["exposed"]
+    state = _live_firewall_host.live_state("auto", renamed_zone_reader("myzone"), {"zone": "myzone"})
+    assert state["backend"] == "firewalld" and state["loaded"]
+
+
+def test_firewalld_without_the_zone_name_finds_portwarden_missing(tmp_path):
+    result = _live_firewall_host.check(ZONE_ALLOWLIST, [item(22)], "firewalld", str(tmp_path),
+                                       renamed_zone_reader("myzone"))
+    assert not result["firewall"]["loaded"]
+    assert [(finding["kind"], finding["reason"]) for finding in result["firewall"]["findings"]] == [(
+        "missing", "portwarden's firewalld rules are not loaded (zone portwarden is absent); every port is as open as "
+        "the rest of the ruleset leaves it")]
+
+
 def test_auto_reads_ufw_then_firewalld_only_when_nftables_and_iptables_hold_nothing(tmp_path):
     outputs = {("nft", "-j", "list", "ruleset"): '{"nftables": []}', ufw.LIVE_COMMAND: read("ufw-portwarden.txt")}
     result = _live_firewall_host.check(UFW_ALLOWLIST, [item(22), item(5000)], "auto", str(tmp_path),

@@ -262,8 +262,8 @@ def test_bad_published_items_fail_naming_the_item(capsys, published, message):
 
 
 def test_firewall_findings_make_the_host_drift(capsys, monkeypatch):
-    def fake_check(allowlist, items, backend, state_dir):
-        assert backend == "auto" and [item["port"] for item in items] == [22]
+    def fake_check(allowlist, items, backend, state_dir, zone):
+        assert backend == "auto" and [item["port"] for item in items] == [22] and zone == "portwarden"
         return {"firewall": {"backend": "iptables", "loaded": True, "enabled": None, "forward": False, "notes": [],
                              "findings": [{"kind": "accept_all", "severity": "high", "reason": "ipv4 INPUT ..."}],
                              "verdicts": {"exposed": 1, "sources": 0, "blocked": 0, "unknown": 0}},
@@ -275,3 +275,21 @@ def test_firewall_findings_make_the_host_drift(capsys, monkeypatch):
     assert code == 1 and result["compliant"] is False
     assert result["msg"] == "drift: 0 unexpected, 0 missing, 0 mismatched (1 high); firewall: accept_all"
     assert result["summary"]["firewall"] == 1 and result["effective"] == [{"port": 22, "verdict": "exposed"}]
+
+
+def test_the_firewalld_zone_is_passed_on_and_a_bad_name_fails(capsys, monkeypatch):
+    zones = []
+
+    def fake_check(allowlist, items, backend, state_dir, zone):
+        zones.append(zone)
+        return {"firewall": {"backend": "firewalld", "loaded": True, "enabled": True, "forward": False, "notes": [],
+                             "findings": [], "verdicts": {"exposed": 1, "sources": 0, "blocked": 0, "unknown": 0}},
+                "effective": []}
+
+    monkeypatch.setattr(port_audit, "check", fake_check)
+    code, _result = run_module(capsys, {"allowlist": [{"port": 22}], "listening": [SSH], "firewall": "firewalld",
+                                        "firewall_zone": "myzone"})
+    assert code == 0 and zones == ["myzone"]
+    code, result = run_module(capsys, {"allowlist": [{"port": 22}], "listening": [SSH], "firewall": "firewalld",
+                                       "firewall_zone": "my zone"})
+    assert code == 1 and "firewall_zone must be 1-17 letters" in result["msg"] and zones == ["myzone"]
