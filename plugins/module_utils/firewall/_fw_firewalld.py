@@ -39,6 +39,7 @@ from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._fw_
     run_checked,
 )
 from ansible_collections.portwarden.hardening.plugins.module_utils.firewall import _live_firewalld
+from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._firewalld_text import parse_block
 from ansible_collections.portwarden.hardening.plugins.module_utils._atomic import write_atomic
 
 CONFIG_DIR = "/etc/firewalld"
@@ -111,21 +112,14 @@ def info_settings(text):
     """``firewall-cmd --info-zone`` output -> settings (None for no output)."""
     if not (text or "").strip():
         return None
-    values = {}
-    rich = set()
-    for line in text.splitlines()[1:]:
-        if line.startswith("\t"):
-            rich.add(line.strip())
-            continue
-        key, sep, value = line.strip().partition(":")
-        if sep:
-            values[key] = value.split()
+    # The first line names the zone.
+    values, rich = parse_block(text.splitlines()[1:])
     settings = {
         "target": (values.get("target") or ["default"])[0],
         "icmp_block_inversion": values.get("icmp-block-inversion") == ["yes"],
     }
     for name, _add, _remove, key in LISTS:
-        settings[name] = rich if name == "rich_rules" else set(values.get(key) or [])
+        settings[name] = set(rich if name == "rich_rules" else values.get(key) or [])
     return settings
 
 

@@ -37,6 +37,7 @@ from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._liv
     subtract,
 )
 from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist._port_ranges import parse_port_list
+from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._firewalld_text import parse_block
 
 DEFAULT_ZONE = "portwarden"
 # firewalld's limit on a zone's name; the firewall role checks portwarden_firewall_zone the same way.
@@ -59,29 +60,30 @@ _RICH = re.compile(
 
 def parse_zones(text: str) -> dict:
     """``--list-all-zones`` -> {zone: {"target", "interfaces", "sources", "services", "ports", "rich rules"}}."""
-    zones, zone = {}, None
+    blocks, block = {}, None
     for line in (text or "").splitlines()[:MAX_ENTRIES]:
-        if line.startswith("\t") and zone is not None:
-            zone["rich rules"].append(line.strip())
-            continue
         header = _ZONE_HEADER.match(line)
-        if header and not line.startswith(" "):
-            zone = zones.setdefault(header.group("name"), {"target": "default", "rich rules": []})
-            continue
-        key, sep, value = line.strip().partition(":")
-        if zone is not None and sep and key in ("target", "interfaces", "sources", "services", "ports"):
-            zone[key] = value.split()[:MAX_ENTRIES] if key != "target" else (value.strip() or "default")
-    return zones
+        if header:
+            block = blocks.setdefault(header.group("name"), [])
+        elif block is not None:
+            block.append(line)
+    return {name: _zone(lines) for name, lines in blocks.items()}
+
+
+def _zone(lines) -> dict:
+    values, rich = parse_block(lines)
+    zone = {"target": (values.get("target") or ["default"])[0], "rich rules": rich}
+    for key in ("interfaces", "sources", "services", "ports"):
+        if key in values:
+            zone[key] = values[key][:MAX_ENTRIES]
+    return zone
 
 
 def parse_service(text: str) -> dict:
     """``--info-service=NAME`` -> {proto: ranges} of its ports."""
     ports = {}
-    for line in (text or "").splitlines()[:MAX_ENTRIES]:
-        key, _sep, value = line.strip().partition(":")
-        if key == "ports":
-            for port in value.split():
-                _add_port(ports, port)
+    for port in parse_block((text or "").splitlines()[:MAX_ENTRIES])[0].get("ports", []):
+        _add_port(ports, port)
     return ports
 
 
