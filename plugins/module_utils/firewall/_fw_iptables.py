@@ -36,6 +36,7 @@ import re
 import shlex
 
 from ansible_collections.portwarden.hardening.plugins.module_utils._constants import PROTOCOLS
+from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist._port_ranges import parse_port_list
 from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._fw_base import (
     MISSING_OK,
     Backend,
@@ -221,19 +222,6 @@ def accept_all_before(text: str, chain: str = CHAIN) -> list:
     return found
 
 
-def _ranges(text: str) -> list:
-    ranges = []
-    for part in (text or "").split(","):
-        low, _sep, high = part.partition(":")
-        try:
-            low_port, high_port = int(low), int(high or low)
-        except ValueError:
-            continue
-        if 0 <= low_port <= high_port <= 65535:
-            ranges.append((low_port, high_port))
-    return ranges
-
-
 def parse_live(save_v4: str, save_v6: str) -> dict:
     """``iptables-save``/``ip6tables-save`` of the filter table -> the live state (``_live_firewall``):
     our PORTWARDEN-INPUT/-FORWARD chains and their jumps, per family (``families``), and rules
@@ -257,7 +245,8 @@ def parse_live(save_v4: str, save_v6: str) -> dict:
             if _option(tokens, ("-j", "--jump")) != "ACCEPT":
                 continue
             proto = _option(tokens, ("-p", "--protocol"))
-            ports = _ranges(_option(tokens, ("--dports", "--destination-ports", "--dport", "--destination-port")))
+            ports = _option(tokens, ("--dports", "--destination-ports", "--dport", "--destination-port"))
+            ports = parse_port_list(ports) if ports else None
             if proto not in PROTOCOLS or not ports:
                 continue
             source = _option(tokens, ("-s", "--source"))

@@ -34,6 +34,7 @@ import ipaddress
 import re
 import shlex
 
+from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist._port_ranges import parse_port_list
 from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._fw_base import (
     MISSING_OK,
     Backend,
@@ -69,16 +70,10 @@ _ENABLED = re.compile(r"^enabled\s+(?P<enabled>yes|no)$")
 
 
 def _ports(text, where):
-    ranges = []
-    weight = 0
-    for item in text.split(","):
-        low, _sep, high = item.partition(":")
-        low, high = int(low), int(high or low)
-        if not 1 <= low <= high <= 65535:
-            raise FirewallError("%s: '%s' is not a port or an ascending range within 1-65535" % (where, item))
-        ranges.append((low, high))
-        weight += 1 if low == high else 2
-    if weight > MULTIPORT_MAX:
+    ranges = parse_port_list(text)
+    if ranges is None:
+        raise FirewallError("%s: '%s' is not a port, an ascending range within 1-65535, or a list of them" % (where, text))
+    if sum(1 if low == high else 2 for low, high in ranges) > MULTIPORT_MAX:
         raise FirewallError("%s: more than %d ports in one rule (a range counts as two)" % (where, MULTIPORT_MAX))
     return tuple(sorted(ranges))
 
