@@ -21,7 +21,7 @@ import socket
 import subprocess
 
 from ansible_collections.portwarden.hardening.plugins.module_utils._constants import PROTOCOLS
-from ansible_collections.portwarden.hardening.plugins.module_utils.sockets import _published
+from ansible_collections.portwarden.hardening.plugins.module_utils.sockets import _published, _published_iptables, _published_nft
 
 _PATHS = ("/usr/sbin", "/sbin", "/usr/bin", "/bin")
 _TIMEOUT = 10
@@ -178,7 +178,7 @@ def attach_containers(items: list, containers) -> list:
             covered.add((proto, family, public))
             target = sorted(view["addresses"])[0] if view["addresses"] else None
             extra.append({"protocol": proto, "family": family, "address": address, "port": public,
-                          "exposure": _published._exposure(address), "target_address": target,
+                          "exposure": _published.exposure_of(address), "target_address": target,
                           "target_port": private, "targets": ["%s:%d" % (target, private)] if target else [],
                           "source": "docker", "via": "proxy", "container_name": view["name"],
                           "container_id": view["id"]})
@@ -196,11 +196,11 @@ def gather_published(proc: str = "/proc", docker_sockets=DOCKER_SOCKETS):
             if text is None and variant == "nft":
                 text = _run(["%s-save" % tool])  # before iptables 1.8 there is only one
             if text is not None:
-                raw.extend(_published.from_iptables_save(text, family))
+                raw.extend(_published_iptables.from_iptables_save(text, family))
                 sources.append("iptables-%s" % variant)
     text = _run(["nft", "-j", "list", "ruleset"])
     if text is not None:
-        raw.extend(_published.from_nft_json(text))
+        raw.extend(_published_nft.from_nft_json(text))
         sources.append("nftables")
     items = _published.published_items(raw, local_addresses(proc))
     containers = docker_containers(docker_sockets)

@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from ansible_collections.portwarden.hardening.plugins.module_utils.sockets import _published
+from ansible_collections.portwarden.hardening.plugins.module_utils.sockets import _published, _published_iptables, _published_nft
 from ansible_collections.portwarden.hardening.plugins.module_utils.sockets import _published_host
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "published")
@@ -48,11 +48,11 @@ def summary(items: list) -> list:
     ]),
 ])
 def test_iptables_save_gives_every_published_port(fixture, family, local, expected):
-    assert summary(_published.published_items(_published.from_iptables_save(read(fixture), family), local)) == expected
+    assert summary(_published.published_items(_published_iptables.from_iptables_save(read(fixture), family), local)) == expected
 
 
 def test_nft_json_follows_verdict_maps_numgen_and_sets():
-    items = _published.published_items(_published.from_nft_json(read("kube-proxy-netavark.nft.json")),
+    items = _published.published_items(_published_nft.from_nft_json(read("kube-proxy-netavark.nft.json")),
                                        {NODE, "192.0.2.15"})
     assert summary(items) == [
         ("tcp", "::", 2222, ["[fd00:88::2]:22"], "other"),
@@ -66,11 +66,11 @@ def test_nft_json_follows_verdict_maps_numgen_and_sets():
 
 def test_iptables_nft_translation_in_nft_json_is_left_to_iptables_save():
     # Docker's DNAT is an xt expression in nft's JSON, without its destination.
-    assert _published.from_nft_json(read("docker-iptables-nft.nft.json")) == []
+    assert _published_nft.from_nft_json(read("docker-iptables-nft.nft.json")) == []
 
 
 def test_a_cluster_ip_is_not_exposure_without_the_local_address():
-    raw = _published.from_iptables_save(read("kube-proxy-iptables.v4"), "ipv4")
+    raw = _published_iptables.from_iptables_save(read("kube-proxy-iptables.v4"), "ipv4")
     with_cluster_ip = _published.published_items(raw, {NODE, "10.96.14.7"})
     assert ("tcp", "10.96.14.7", 80) in [(i["protocol"], i["address"], i["port"]) for i in with_cluster_ip]
     assert ("tcp", "10.96.14.7", 80) not in [(i["protocol"], i["address"], i["port"])
@@ -87,24 +87,24 @@ def test_a_cluster_ip_is_not_exposure_without_the_local_address():
     "*nat\n-A PREROUTING -d 10.0.0.0/8 -j DNAT --to-destination 10.0.0.1\nCOMMIT\n",
 ])
 def test_hostile_or_irrelevant_iptables_text_gives_nothing(text):
-    assert _published.published_items(_published.from_iptables_save(text, "ipv4"), set()) == []
+    assert _published.published_items(_published_iptables.from_iptables_save(text, "ipv4"), set()) == []
 
 
 @pytest.mark.parametrize("text", ["", "[]", "{\"nftables\": 5}", "{\"nftables\": [{\"rule\": 1}, 7, {\"a\": 1, \"b\": 2}]}",
                                   "not json"])
 def test_hostile_nft_json_gives_nothing(text):
-    assert _published.from_nft_json(text) == []
+    assert _published_nft.from_nft_json(text) == []
 
 
 def test_a_deep_chain_of_jumps_stops_at_the_depth_limit():
     rules = ["*nat"] + ["-A C%d -j C%d" % (n, n + 1) for n in range(40)]
     rules += ["-A PREROUTING -p tcp --dport 80 -j C0", "-A C40 -j DNAT --to-destination 10.0.0.1:80", "COMMIT"]
-    assert _published.from_iptables_save("\n".join(rules), "ipv4") == []
+    assert _published_iptables.from_iptables_save("\n".join(rules), "ipv4") == []
 
 
 def test_a_huge_port_range_is_capped():
     text = "*nat\n-A PREROUTING -p tcp -m multiport --dports 1:65535 -j DNAT --to-destination 10.0.0.1\nCOMMIT\n"
-    items = _published.published_items(_published.from_iptables_save(text, "ipv4"), set())
+    items = _published.published_items(_published_iptables.from_iptables_save(text, "ipv4"), set())
     assert len(items) == _published.MAX_ITEMS
     assert items[0]["target_port"] == items[0]["port"]
 
@@ -112,7 +112,7 @@ def test_a_huge_port_range_is_capped():
 def test_contradicting_protocols_on_a_path_do_not_match():
     text = ("*nat\n-A PREROUTING -p tcp --dport 80 -j X\n-A X -p udp --dport 80 -j DNAT --to-destination 10.0.0.1:53\n"
             "-A X -p tcp --dport 81 -j DNAT --to-destination 10.0.0.1:53\nCOMMIT\n")
-    assert _published.from_iptables_save(text, "ipv4") == []
+    assert _published_iptables.from_iptables_save(text, "ipv4") == []
 
 
 CONTAINERS = [
@@ -126,7 +126,7 @@ CONTAINERS = [
 
 def test_containers_name_the_dnat_item_and_add_proxy_only_bindings():
     text = "*nat\n-A PREROUTING -p tcp --dport 8080 -j DOCKER\n-A DOCKER -p tcp -j DNAT --to-destination 172.18.0.2:8000\nCOMMIT\n"
-    items = _published.published_items(_published.from_iptables_save(text, "ipv4"), set())
+    items = _published.published_items(_published_iptables.from_iptables_save(text, "ipv4"), set())
     items = _published_host.attach_containers(items, CONTAINERS)
     assert [(i["family"], i["port"], i["via"], i["container_name"], i["container_id"][:12]) for i in items] == [
         ("ipv4", 8080, "dnat", "web-allowed", "81b4a71d6718"),
