@@ -159,6 +159,7 @@ def declares_forward(text) -> bool:
 
 
 # --- the live chains, read back for port_audit (and for facts()) -----------------------
+# filter_rules, rule_option and accepts_everything also read ufw's chains (_live_ufw).
 
 def _tokens(line: str):
     try:
@@ -167,7 +168,7 @@ def _tokens(line: str):
         return None
 
 
-def _filter_rules(text: str) -> list:
+def filter_rules(text: str) -> list:
     """(chain, tokens) of every rule of the filter table, in order."""
     rules, table = [], None
     for line in (text or "").splitlines():
@@ -183,17 +184,17 @@ def _filter_rules(text: str) -> list:
     return rules
 
 
-def _option(tokens: list, names) -> str:
+def rule_option(tokens: list, names) -> str:
     for index, token in enumerate(tokens[:-1]):
         if token in names and (index == 0 or tokens[index - 1] != "!"):
             return tokens[index + 1]
     return None
 
 
-def _accepts_everything(tokens: list) -> bool:
-    if _option(tokens, ("-j", "--jump")) != "ACCEPT":
+def accepts_everything(tokens: list) -> bool:
+    if rule_option(tokens, ("-j", "--jump")) != "ACCEPT":
         return False
-    if _option(tokens, ("-i", "--in-interface")) == "lo" or "!" in tokens:
+    if rule_option(tokens, ("-i", "--in-interface")) == "lo" or "!" in tokens:
         return False
     index = 0
     while index < len(tokens):
@@ -212,12 +213,12 @@ def _accepts_everything(tokens: list) -> bool:
 def accept_all_before(text: str, chain: str = CHAIN) -> list:
     """INPUT rules ahead of the jump to ``chain`` (or in all of INPUT when there is none) that accept everything."""
     found = []
-    for rule_chain, tokens in _filter_rules(text):
+    for rule_chain, tokens in filter_rules(text):
         if rule_chain != "INPUT":
             continue
-        if _option(tokens, ("-j", "--jump")) == chain:
+        if rule_option(tokens, ("-j", "--jump")) == chain:
             break
-        if _accepts_everything(tokens):
+        if accepts_everything(tokens):
             found.append("-A INPUT " + " ".join(shlex.quote(token) for token in tokens))
     return found
 
@@ -230,27 +231,27 @@ def parse_live(save_v4: str, save_v6: str) -> dict:
     state["families"] = {}
     forward_jumps = []
     for family, text in (("ipv4", save_v4), ("ipv6", save_v6)):
-        rules = _filter_rules(text)
+        rules = filter_rules(text)
         declared = any(line.strip().startswith(":%s " % CHAIN) for line in (text or "").splitlines())
-        jumped = any(chain == "INPUT" and _option(tokens, ("-j", "--jump")) == CHAIN for chain, tokens in rules)
+        jumped = any(chain == "INPUT" and rule_option(tokens, ("-j", "--jump")) == CHAIN for chain, tokens in rules)
         ours = [tokens for chain, tokens in rules if chain == CHAIN]
-        policy = "drop" if ours and _option(ours[-1], ("-j", "--jump")) in ("DROP", "REJECT") else "accept"
+        policy = "drop" if ours and rule_option(ours[-1], ("-j", "--jump")) in ("DROP", "REJECT") else "accept"
         state["families"][family] = {"declared": declared, "jumped": jumped, "policy": policy}
-        forward_jumps.append(any(chain == FORWARD_HOOK and _option(tokens, ("-j", "--jump")) == FORWARD_CHAIN
+        forward_jumps.append(any(chain == FORWARD_HOOK and rule_option(tokens, ("-j", "--jump")) == FORWARD_CHAIN
                                  for chain, tokens in rules)
                              and any(chain == FORWARD_CHAIN for chain, tokens in rules))
         for item in accept_all_before(text):
             state["accept_all"].append({"where": "%s INPUT" % family, "rule": item, "bypasses": True})
         for tokens in ours:
-            if _option(tokens, ("-j", "--jump")) != "ACCEPT":
+            if rule_option(tokens, ("-j", "--jump")) != "ACCEPT":
                 continue
-            proto = _option(tokens, ("-p", "--protocol"))
-            ports = _option(tokens, ("--dports", "--destination-ports", "--dport", "--destination-port"))
+            proto = rule_option(tokens, ("-p", "--protocol"))
+            ports = rule_option(tokens, ("--dports", "--destination-ports", "--dport", "--destination-port"))
             ports = parse_port_list(ports) if ports else None
             if proto not in PROTOCOLS or not ports:
                 continue
-            source = _option(tokens, ("-s", "--source"))
-            match_set = _option(tokens, ("--match-set",))
+            source = rule_option(tokens, ("-s", "--source"))
+            match_set = rule_option(tokens, ("--match-set",))
             if source is None and match_set is None:
                 state["open"][proto] = sorted(set(state["open"][proto]) | set(ports))
                 continue
