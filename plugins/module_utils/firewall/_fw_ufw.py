@@ -25,7 +25,10 @@ The rendered content is a small list of ufw commands (without the leading ``ufw`
   until the change is confirmed (``boot_files()``), so a reboot in between boots the
   previous rules.
 * live state (``port_audit``): ``ufw status verbose`` parsed by ``_live_ufw``: whether
-  ufw is enabled, its incoming default and the rules that let connections in.
+  ufw is enabled, its incoming default and the rules that let connections in; when it is
+  active, also ``iptables-save -t filter`` and ``ip6tables-save -t filter`` for ufw's
+  before-rules, which the kernel runs ahead of the listed rules (``SAVE_COMMANDS``; all
+  three reads are read-only).
 """
 
 from __future__ import annotations
@@ -46,7 +49,7 @@ from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._fw_
 )
 from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._fw_rules import MULTIPORT_MAX, UFW_TAG as TAG
 from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._fw_rules import ufw_rule as render_rule
-from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._live_ufw import LIVE_COMMAND, parse_live
+from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._live_ufw import LIVE_COMMAND, SAVE_COMMANDS, parse_live
 
 UFW_CONF = "/etc/ufw/ufw.conf"
 UFW_DEFAULTS = "/etc/default/ufw"
@@ -232,7 +235,10 @@ class UfwBackend(Backend):
 
     @classmethod
     def live_state(cls, read, options=None) -> dict:
-        return parse_live(read(LIVE_COMMAND))
+        text = read(LIVE_COMMAND)
+        if not (text or "").lstrip().lower().startswith("status: active"):
+            return parse_live(text)
+        return parse_live(text, {family: read(command) for family, command, _prefix in SAVE_COMMANDS})
 
     @staticmethod
     def text(parts) -> str:

@@ -19,7 +19,11 @@ Contract:
   allowed from anyone), ``sources`` (``{(proto, family): [(network, [(low, high)])]}``; the
   network is an ipset's name when its members are not read), ``forward`` (whether published
   ports are filtered), ``accept_all`` (foreign rules that accept everything: ``where``,
-  ``rule``, and ``bypasses``, whether our chain never sees what they accept), ``enabled``
+  ``rule``, and ``bypasses``, whether our chain never sees what they accept), ``foreign``
+  (ports accepted by rules outside portwarden's that packets meet first, such as ufw's
+  before-rules: ``family``, ``proto``, ``ports``, ``source`` (None for anyone) and ``rule``;
+  they count in the verdicts, not in the comparison with the allowlist), ``notes`` (what
+  could not be read, for the report), ``enabled``
   (None unless the backend says), ``rules_read`` (whether the live rules were read at all,
   so they can be compared and judged), ``partial`` (some of portwarden's rules are there,
   not all) and ``absent`` (what is missing when they are not loaded, for the finding).
@@ -51,7 +55,7 @@ MAX_ENTRIES = 100000
 def empty_state(backend: str, rules_read: bool = False, absent: str = "none of them is there") -> dict:
     """The state before anything is read: nothing of ours loaded, every new connection accepted."""
     return {"backend": backend, "loaded": False, "policy": "accept", "open": {"tcp": [], "udp": []},
-            "sources": {}, "forward": False, "accept_all": [], "enabled": None,
+            "sources": {}, "forward": False, "accept_all": [], "foreign": [], "notes": [], "enabled": None,
             "rules_read": rules_read, "partial": False, "absent": absent}
 
 
@@ -182,9 +186,17 @@ def verdict(item: dict, state: dict):
         return "exposed", "portwarden's chain lets every new connection in (default policy accept)"
     if _in(state["open"].get(proto, ()), port):
         return "exposed", "open to anyone by the live firewall"
+    foreign = [] if forwarded else [entry for entry in state.get("foreign", ())
+                                    if entry["proto"] == proto and entry["family"] in families and _in(entry["ports"], port)]
+    for entry in foreign:
+        if entry["source"] is None:
+            return "exposed", "accepted from anyone by a rule ahead of portwarden's: %s" % entry["rule"]
     for family in families:
         for _network, ranges in state["sources"].get((proto, family), ()):
             if _in(ranges, port):
                 return "sources", "open to the declared sources only"
+    if foreign:
+        return "sources", "accepted from %s only, by a rule ahead of portwarden's: %s" % (
+            foreign[0]["source"], foreign[0]["rule"])
     return "blocked", "listening, but the live firewall drops it" if not published else \
         "published, but the live firewall drops it"

@@ -100,6 +100,7 @@ def check(allowlist: list, items: list, backend: str = "auto", state_dir: str = 
         else:
             notes.append("%s has a rule that accepts everything; an nftables accept ends only its own base chain, "
                          "so portwarden's table still filters" % entry["where"])
+    notes.extend(state.get("notes", ()))
     effective = []
     for item in items:
         if item.get("exposure") == "loopback":
