@@ -11,6 +11,7 @@ protocols), LIMIT 2222/tcp, REJECT 25, a rule on eth0, an application profile (O
 one destination address, everything from 203.0.113.0/24, 3005/udp denied after 3000:3010/udp is
 allowed, OUT and FWD rules.
 ufw-inactive.txt: after ``ufw disable``.
+ufw's before-rules read from ``iptables-save``: test_live_ufw_before_rules.py.
 
 firewalld 1.3.3 (portwarden/firewall-firewalld:bookworm), ``firewall-cmd --list-all-zones``:
 firewalld-portwarden.zones: a zone as the role renders it (target DROP, 22/tcp, 8000-8100/tcp,
@@ -137,10 +138,19 @@ def test_ufw_without_our_comment_is_not_loaded_and_a_default_allow_accepts():
     assert "(no ufw rule carries comment 'portwarden')" in result["firewall"]["findings"][0]["reason"]
 
 
-def test_ufw_backend_runs_one_read_only_command():
+def test_ufw_backend_reads_the_status_then_the_filter_tables_of_an_active_ufw():
     asked = []
-    state = UfwBackend.live_state(lambda command: asked.append(command) or read("ufw-portwarden.txt"))
-    assert asked == [("ufw", "status", "verbose")] and state["loaded"]
+    outputs = {ufw.LIVE_COMMAND: read("ufw-portwarden.txt"), ("iptables-save", "-t", "filter"): read("ufw-portwarden.v4"),
+               ("ip6tables-save", "-t", "filter"): read("ufw-portwarden.v6")}
+    state = UfwBackend.live_state(lambda command: asked.append(command) or outputs.get(command))
+    assert asked == [("ufw", "status", "verbose"), ("iptables-save", "-t", "filter"), ("ip6tables-save", "-t", "filter")]
+    assert state["loaded"] and state["notes"] == []
+
+
+def test_an_inactive_ufw_is_read_with_one_command():
+    asked = []
+    UfwBackend.live_state(lambda command: asked.append(command) or read("ufw-inactive.txt"))
+    assert asked == [("ufw", "status", "verbose")]
 
 
 # --- firewalld -------------------------------------------------------------------------------
