@@ -42,14 +42,17 @@ description:
     C(published). An entry's C(process) matches a published port by its container name. The listener of a userland
     proxy (C(docker-proxy)) for a published port is the same exposure and is counted once, as the published port.
   - The live firewall - with O(firewall) other than V(none), the module reads the rules the kernel really has
-    (C(nft -j list ruleset), C(iptables-save)/C(ip6tables-save), C(ufw status verbose), C(firewall-cmd
+    (C(nft -j list ruleset), C(iptables-save)/C(ip6tables-save), C(ufw status verbose) with, on an active ufw,
+    C(iptables-save -t filter)/C(ip6tables-save -t filter) for ufw's before-rules, C(firewall-cmd
     --get-default-zone), C(--list-all-zones) and C(--info-service) for the services its zones name) and reports in
     RV(firewall) whether portwarden's table, chain, ufw rules or zone is loaded and equal to what the allowlist renders
     (findings C(missing), C(modified), C(disabled)), and whether a foreign rule in INPUT accepts everything before
-    portwarden's chain (C(accept_all)). Each such finding makes the host non-compliant. RV(effective) then gives every
-    exposed listener and published port its verdict - C(exposed) (anyone), C(sources) (the declared sources only),
-    C(blocked) (listening or published, but dropped), or C(unknown) (the live rules could not be read, e.g.
-    firewalld runs but its zones cannot be listed).
+    portwarden's chain or among ufw's before-rules (C(accept_all)). Each such finding makes the host non-compliant.
+    RV(effective) then gives every exposed listener and published port its verdict - C(exposed) (anyone),
+    C(sources) (the declared sources only), C(blocked) (listening or published, but dropped), or C(unknown) (the live
+    rules could not be read, e.g. firewalld runs but its zones cannot be listed). A port a ufw before-rule accepts
+    (DHCP client, multicast DNS, UPnP) is C(exposed), or C(sources) for the rule's source, whatever the listed rules
+    say.
   - The module never changes the host; C(changed) is always C(false).
 author:
   - portwarden maintainers (@portwarden)
