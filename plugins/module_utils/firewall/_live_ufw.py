@@ -196,7 +196,9 @@ def before_rules(save: str, family: str, prefix: str = "ufw"):
     chains = {}
     for chain, tokens in filter_rules(save):
         chains.setdefault(chain, []).append(tokens)
-    if "%s-before-input" % prefix not in chains:
+    declared = ":%s-before-input " % prefix
+    if "%s-before-input" % prefix not in chains and not any(
+            line.strip().startswith(declared) for line in (save or "").splitlines()[:MAX_ENTRIES]):
         return None
     found = []
     _walk(chains, "INPUT", "%s-user-input" % prefix, [], set(), 0, found)
@@ -204,7 +206,7 @@ def before_rules(save: str, family: str, prefix: str = "ufw"):
     for tokens, rule in found:
         counted = _counted(tokens)
         if counted == "all":
-            accept_all.append({"where": "%s %s-before-input" % (family, prefix), "rule": rule, "bypasses": True})
+            accept_all.append({"where": "%s %s" % (family, rule.split(" ")[1]), "rule": rule, "bypasses": True})
         elif counted:
             protos, ranges, source = counted
             foreign.extend({"family": family, "proto": proto, "ports": ranges, "source": source, "rule": rule}

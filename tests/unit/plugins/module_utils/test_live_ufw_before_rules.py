@@ -209,3 +209,11 @@ def test_hostile_saves_never_raise_and_stay_bounded(save):
     assert len(state["foreign"]) <= 2 * ufw.MAX_FOREIGN
     _live_firewall.compare(state, ALLOWLIST)
     verdict(state, item(5353))
+
+
+def test_an_accept_everything_in_input_ahead_of_ufw_is_reported_where_it_is():
+    save = ("*filter\n:ufw-before-input - [0:0]\n-A INPUT -m comment --comment admin -j ACCEPT\n"
+            "-A INPUT -j ufw-before-input\nCOMMIT\n")
+    assert ufw.before_rules(save, "ipv6", "ufw6") is None  # no ufw6 chain: not a ufw ruleset
+    assert ufw.before_rules(save, "ipv4")[1] == [
+        {"where": "ipv4 INPUT", "rule": "-A INPUT -m comment --comment admin -j ACCEPT", "bypasses": True}]
