@@ -53,8 +53,9 @@ to it included):
   finding, as the iptables backend reports an accept-everything rule ahead of its chain.
   With only a source it opens every port to that source.
 
-DROP and REJECT rules among the before-rules are not subtracted (conservative), and the
-after-rules (reached only when no listed rule matched) are not read. When iptables-save is
+DROP and REJECT rules among the before-rules are not subtracted (conservative). What comes
+after the jump to the listed rules (the after-rules, and INPUT rules appended behind ufw's
+jumps; reached only when no listed rule matched) is not read. When iptables-save is
 missing, fails or shows no ufw chain, the state says so in ``notes`` and the verdicts rest on
 the listed rules alone, as before.
 """
