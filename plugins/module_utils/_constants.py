@@ -16,6 +16,9 @@ PROTOCOLS = ("tcp", "udp")
 # Drift findings, in report order, and their severities, most severe first.
 KINDS = ("unexpected", "missing", "mismatched")
 SEVERITIES = ("critical", "high", "medium")
+# firewalld's limit on a zone's name (at most 17 characters): the role's setting, the
+# firewalld backend and port_audit's firewall_zone are checked against it.
+FIREWALLD_ZONE_PATTERN = r"^[A-Za-z0-9_-]{1,17}$"
 # Where armed rollbacks (and fired ones, for post-mortems) live on a host.
 ROLLBACK_DIR = "/var/lib/portwarden/rollback"
 # Where firewall_apply records what it applied, per backend (port_audit reads it back).

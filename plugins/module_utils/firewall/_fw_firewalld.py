@@ -43,9 +43,8 @@ from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._fir
 from ansible_collections.portwarden.hardening.plugins.module_utils._atomic import write_atomic
 
 CONFIG_DIR = "/etc/firewalld"
-DEFAULT_ZONE = "portwarden"
+DEFAULT_ZONE = _live_firewalld.DEFAULT_ZONE
 STOCK_DEFAULT_ZONE = "public"
-_ZONE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,17}$")
 # Setting -> (firewall-cmd add option, remove option, --info-zone key), in the order applied.
 LISTS = (
     ("interfaces", "--add-interface", "--remove-interface", "interfaces"),
@@ -187,7 +186,7 @@ class FirewalldBackend(Backend):
         super().__init__(run, which, tmpdir=tmpdir)
         options = options or {}
         self.zone = options.get("zone") or DEFAULT_ZONE
-        if not _ZONE_NAME.match(self.zone):
+        if not _live_firewalld.ZONE_NAME.match(self.zone):
             raise FirewallError("firewalld zone name %r: use 1-17 letters, digits, '-' or '_'" % self.zone)
         self.make_default = options.get("firewalld_default_zone", True)
         self.paths = {"content": os.path.join(CONFIG_DIR, "zones", "%s.xml" % self.zone)}

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from ansible_collections.portwarden.hardening.plugins.module_utils._constants import FIREWALLD_ZONE_PATTERN
 from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._fw_base import path_problem
 
 PATHS = ("portwarden_firewall_nftables_path", "portwarden_firewall_iptables_dir", "portwarden_firewall_state_dir")
@@ -22,8 +23,7 @@ PATTERNS = {
     "portwarden_firewall_log_rate": (re.compile(r"^[1-9][0-9]*/(second|minute|hour|day)$"), "a rate such as 5/minute"),
     # nft and iptables cap a log prefix at 29 bytes (with the terminating NUL).
     "portwarden_firewall_log_prefix": (re.compile(r"^[A-Za-z0-9 :_.-]{0,28}$"), "up to 28 letters, digits, spaces and ':_.-'"),
-    # firewalld zone names are at most 17 characters.
-    "portwarden_firewall_zone": (re.compile(r"^[A-Za-z0-9_-]{1,17}$"), "1-17 letters, digits, '-' or '_'"),
+    "portwarden_firewall_zone": (re.compile(FIREWALLD_ZONE_PATTERN), "1-17 letters, digits, '-' or '_'"),
 }
 CHOICES = {
     "portwarden_firewall_iptables_ipset": ("auto", "true", "false"),

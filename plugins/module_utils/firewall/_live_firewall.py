@@ -63,6 +63,10 @@ def _in(ranges, port) -> bool:
     return any(low <= port <= high for low, high in ranges)
 
 
+# Every port: what a rule without a port restriction opens.
+ALL_PORTS = [(1, 65535)]
+
+
 def subtract(ranges, removed) -> list:
     """The ports of ``ranges`` outside ``removed`` (for first-match firewalls: what a rule
     still allows after the earlier rules that drop some of its ports)."""

@@ -30,8 +30,9 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from ansible_collections.portwarden.hardening.plugins.module_utils._constants import PROTOCOLS
+from ansible_collections.portwarden.hardening.plugins.module_utils._constants import FIREWALLD_ZONE_PATTERN, PROTOCOLS
 from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._live_firewall import (
+    ALL_PORTS,
     MAX_ENTRIES,
     empty_state,
     subtract,
@@ -40,15 +41,13 @@ from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist._po
 from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._firewalld_text import parse_block
 
 DEFAULT_ZONE = "portwarden"
-# firewalld's limit on a zone's name; the firewall role checks portwarden_firewall_zone the same way.
-ZONE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,17}$")
+ZONE_NAME = re.compile(FIREWALLD_ZONE_PATTERN)
 DEFAULT_ZONE_COMMAND = ("firewall-cmd", "--get-default-zone")
 ZONES_COMMAND = ("firewall-cmd", "--list-all-zones")
 # Service definitions read per audit: each is one command.
 MAX_SERVICES = 32
 # Drop rules subtracted per zone and protocol: more only leaves the allows whole (conservative), never slow.
 MAX_DROPS = 1000
-ALL_PORTS = [(1, 65535)]
 _NAME = re.compile(r"^[A-Za-z0-9_.+-]{1,64}$")
 _ZONE_HEADER = re.compile(r"^(?P<name>[A-Za-z0-9_.+-]{1,64})(?: \((?P<marks>[a-z, ]*)\))?$")
 _RICH = re.compile(

@@ -74,6 +74,7 @@ from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._fw_
 )
 from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._fw_rules import UFW_TAG
 from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._live_firewall import (
+    ALL_PORTS,
     MAX_ENTRIES,
     empty_state,
     subtract,
@@ -90,7 +91,6 @@ MAX_FOREIGN = 1000
 _ICMP = ("icmp", "ipv6-icmp", "icmpv6", "icmp6", "1", "58")
 _NOT_NEW = {"RELATED", "ESTABLISHED", "INVALID"}
 _TERMINAL = ("ACCEPT", "DROP", "REJECT", "RETURN", "LOG", "NFLOG", "MARK", "CONNMARK", "CT", "TRACE")
-ALL_PORTS = [(1, 65535)]
 # Denies kept per protocol and family: a host listing more only makes the verdicts more
 # conservative (later allows are counted whole), never slow.
 MAX_DENIES = 1000
