@@ -105,7 +105,10 @@ def _subtract(ranges: list, cut: list) -> list:
 
 
 def _apply_removals(composed: list, removals: list) -> list:
-    """Remove the removals' ports from the composed entries (raw entry, proto, ranges) so far.
+    """Remove the removals' ports from the composed entries (raw entry, proto, ranges, parsed) so far.
+
+    An entry a removal cut is replaced by its pieces, whose ``parsed`` is None: they are
+    entries nobody wrote, parsed again at the end.
 
     Consecutive removals are applied in one pass: subtracting commutes, and a long host list
     of removals over a long group list would otherwise cost entries x removals passes.
@@ -116,27 +119,23 @@ def _apply_removals(composed: list, removals: list) -> list:
     for removal in removals:
         cuts.setdefault(removal["proto"], []).extend(removal["ranges"])
     kept = []
-    for raw, proto, ranges in composed:
+    for raw, proto, ranges, parsed in composed:
         cut = cuts.get(proto)
         if not cut or not any(low <= high_cut and low_cut <= high for low, high in ranges for low_cut, high_cut in cut):
-            kept.append((raw, proto, ranges))
+            kept.append((raw, proto, ranges, parsed))
             continue
         remaining = _subtract(ranges, cut)
         if remaining == ranges:
-            kept.append((raw, proto, ranges))
+            kept.append((raw, proto, ranges, parsed))
             continue
         for low, high in remaining:
             piece = dict(raw, port=low if low == high else "%d-%d" % (low, high))
-            kept.append((piece, proto, [[low, high]]))
+            kept.append((piece, proto, [[low, high]], None))
     return kept
 
 
-def compose_allowlist(variables: Mapping) -> list:
-    """The effective allowlist from ``{variable name: list}``; other names in the mapping are ignored.
-
-    Raises AllowlistError with one message per bad entry of every variable, each naming the
-    variable and the entry (``portwarden_allowlist__web entry #2 (port: 70000): ...``).
-    """
+def _compose(variables: Mapping) -> list:
+    """(raw entry with origin, proto, ranges, parsed entry or None) of every composed entry; see compose_allowlist."""
     names = allowlist_variables(variables)
     composed = []
     pending = []  # removals not yet applied: consecutive ones go in one pass
@@ -167,10 +166,30 @@ def compose_allowlist(variables: Mapping) -> list:
                 parsed = parse_entry(entry, index, name)
                 composed = _apply_removals(composed, pending)
                 pending = []
-                composed.append((entry, parsed["proto"], parsed["ports"]))
+                composed.append((entry, parsed["proto"], parsed["ports"], parsed))
             except AllowlistError as error:
                 errors.extend(error.errors)
                 first = first or error
     if first is not None:
         raise AllowlistError(errors, index=first.index, field=first.field)
-    return [raw for raw, _proto, _ranges in _apply_removals(composed, pending)]
+    return _apply_removals(composed, pending)
+
+
+def compose_allowlist(variables: Mapping) -> list:
+    """The effective allowlist from ``{variable name: list}``, each entry as written plus ``origin``;
+    other names in the mapping are ignored.
+
+    Raises AllowlistError with one message per bad entry of every variable, each naming the
+    variable and the entry (``portwarden_allowlist__web entry #2 (port: 70000): ...``).
+    """
+    return [raw for raw, _proto, _ranges, _parsed in _compose(variables)]
+
+
+def compose_normalised(variables: Mapping) -> list:
+    """``parse_allowlist(compose_allowlist(variables))``, without parsing every entry twice.
+
+    Composition validates each entry as it goes; that result is kept (with its position in
+    the composed list as ``index``), and only the pieces of an entry a removal cut are parsed.
+    """
+    return [dict(parsed, index=index) if parsed is not None else parse_entry(raw, index)
+            for index, (raw, _proto, _ranges, parsed) in enumerate(_compose(variables))]

@@ -24,10 +24,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist._allowlist import AllowlistError, parse_allowlist
+from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist._allowlist import AllowlistError
 from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist._allowlist_compose import (
     allowlist_variables,
-    compose_allowlist,
+    compose_normalised,
 )
 from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist._audit_exceptions import parse_exceptions
 from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._fw_settings import NAMES as SETTING_NAMES
@@ -101,7 +101,7 @@ def _allowlist_problems(host_vars, here_vars, effective, defaults) -> list:
                         % (ALLOWLIST, ALLOWLIST))
     else:
         try:
-            parse_allowlist(compose_allowlist(declared), var_name=ALLOWLIST)
+            compose_normalised(declared)
         except AllowlistError as error:
             problems.extend(error.errors)
     return problems

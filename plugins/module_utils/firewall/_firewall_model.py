@@ -41,6 +41,7 @@ exactly like allowlist entries.
 from __future__ import annotations
 
 import ipaddress
+from bisect import bisect_left
 
 from ansible_collections.portwarden.hardening.plugins.module_utils._constants import PROTOCOLS
 from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist._port_ranges import merge_ranges
@@ -69,13 +70,18 @@ def _check_entry(entry, position: int) -> None:
         raise FirewallModelError("%s has an unknown protocol %r" % (_describe(entry, position), entry["proto"]))
 
 
-def subtract_ranges(ranges, removed) -> list:
-    """``ranges`` minus ``removed``; both sorted and merged, result sorted and merged."""
+def subtract_ranges(ranges, removed, highs=None) -> list:
+    """``ranges`` minus ``removed``; both sorted and merged, result sorted and merged.
+
+    ``highs``: the upper ends of ``removed``, when the caller subtracts the same ranges many
+    times (a binary search then finds where to start, instead of a walk from the first).
+    """
+    if highs is None:
+        highs = [high for _low, high in removed]
     result = []
     position = 0
     for low, high in ranges:
-        while position < len(removed) and removed[position][1] < low:
-            position += 1
+        position = bisect_left(highs, low, position)  # the first removed range that ends at or after low
         cursor = low
         scan = position
         while scan < len(removed) and removed[scan][0] <= high:
@@ -168,10 +174,11 @@ def build_model(entries, extra_entries=None) -> dict:
         anyone = merge_ranges(open_ranges[proto])
         sources = {}
         groups = {}
+        highs = [high for _low, high in anyone]
         for family in FAMILIES:
             pairs = []
             for network, port_range in restricted[(proto, family)]:
-                pairs.extend((network, r) for r in subtract_ranges([port_range], anyone))
+                pairs.extend((network, r) for r in subtract_ranges([port_range], anyone, highs))
             by_source = _by_source(_disjoint_pairs(pairs))
             sources[family] = by_source
             groups[family] = _by_ports(by_source)

@@ -235,6 +235,31 @@ def covered(entries, port, address=None) -> bool:
     return False
 
 
+def checked_findings(session, ports):
+    """A probe's ``session`` and ``sshd_ports`` as protection() takes them, checked value by value.
+
+    They come from the managed host, which may be hostile: only a session with an IP
+    ``client_address`` and a ``server_port`` in 1-65535, and ports in 1-65535, are taken.
+    Raises AllowlistError naming the bad value.
+    """
+    if session is not None:
+        if not isinstance(session, dict):
+            raise AllowlistError("the session must be a mapping or null, got %r" % (session,))
+        address = session.get("client_address")
+        client = normalise_address(address) if isinstance(address, str) else None
+        port = session.get("server_port")
+        if client is None or isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
+            raise AllowlistError("the session needs an IP client_address and a server_port in 1-65535, got %r"
+                                 % ({"client_address": address, "server_port": port},))
+        session = {"client_address": client, "server_port": port}
+    if not isinstance(ports, list):
+        raise AllowlistError("sshd_ports must be a list of ports, got %r" % (ports,))
+    for port in ports:
+        if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
+            raise AllowlistError("sshd_ports: %r is not a port in 1-65535" % (port,))
+    return session, sorted(set(ports))
+
+
 def protection(entries, session=None, connection_port=None, listening=(), remote=True, index=None) -> dict:
     """What to add to the allowlist so the management connection survives the new ruleset.
 

@@ -25,6 +25,8 @@ def keep_open(entries: list, connection_port=None, remote: bool = True) -> dict:
         listening = []
     session = current_session()
     ports = sshd_ports(listening)
+    if entries is None:  # the caller decides what to keep open (the firewall role, on the controller)
+        return {"session": session, "sshd_ports": ports, "entries": [], "kept": [], "warnings": problems}
     found = protection(entries, session=session, connection_port=connection_port, listening=ports, remote=remote)
     return {"session": session, "sshd_ports": ports, "entries": found["entries"], "kept": found["kept"],
             "warnings": problems + ([found["warning"]] if found["warning"] else [])}

@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist._allowlist import AllowlistError, parse_allowlist
 from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist._allowlist_compose import (
     allowlist_variables,
     compose_allowlist,
+    compose_normalised,
 )
 
 ALL = "portwarden_allowlist"
@@ -122,3 +125,125 @@ def test_errors_name_the_variable_and_the_entry(variables, messages):
     with pytest.raises(AllowlistError) as caught:
         compose_allowlist(variables)
     assert caught.value.errors == messages
+
+
+# compose_normalised(): the normalised allowlist in one pass, the same as parsing the composed list.
+
+NORMALISED_CASES = [
+    # Several variables, in name order, indexes counted over the composed list.
+    {ALL: [{"port": 22}, {"port": 53, "proto": "udp"}], WEB: [{"port": "https", "required": True}, {"port": 80}],
+     DB: [{"port": 5432, "sources": ["10.0.0.0/8", "2001:db8::/32", "10.1.0.0/16"]}]},
+    # A removal cuts a range into pieces; the pieces keep sources, comment, process and required.
+    {ALL: [{"port": 22}, {"port": "8000-8100", "sources": ["10.0.0.0/8"], "process": "api", "comment": "APIs",
+                          "required": True, "state": "present"}],
+     HOST: [{"port": 8080, "state": "absent"}, {"port": "8090-8095", "state": "absent", "comment": "not these"}]},
+    # Pieces of pieces: a later variable cuts what an earlier removal left.
+    {ALL: [{"port": "1000-2000", "comment": "range"}], DB: [{"port": "1100-1199", "state": "absent"}],
+     WEB: [{"port": 443}], HOST: [{"port": "1500-1500", "state": "absent"}, {"port": 2000, "state": "absent"}]},
+    # Removals that remove whole entries, between entries that stay.
+    {ALL: [{"port": 21}, {"port": 22}, {"port": 23, "comment": "telnet"}, {"port": "https"}],
+     HOST: [{"port": 23, "state": "absent"}, {"port": 443, "state": "absent"}, {"port": 21, "state": "absent"}]},
+    # A removal of the other protocol leaves the entry alone (the entry keeps its first parse).
+    {ALL: [{"port": "60000-60010", "proto": "udp", "process": "mosh-server"}, {"port": "60000-60010"}],
+     HOST: [{"port": 60005, "proto": "udp", "state": "absent"}]},
+    # A removal before an entry does not touch it.
+    {ALL: [{"port": 23, "state": "absent"}, {"port": 23, "sources": ["192.0.2.0/24"]}]},
+    # An unset variable and other names are ignored.
+    {ALL: None, WEB: [{"port": 80}], "portwarden_allowlists": [{"port": 1}], "other": 5},
+    {},
+]
+
+
+@pytest.mark.parametrize("variables", NORMALISED_CASES)
+def test_compose_normalised_is_parse_allowlist_of_compose_allowlist(variables):
+    expected = parse_allowlist(compose_allowlist(variables))
+    assert compose_normalised(variables) == expected
+
+
+def test_compose_normalised_indexes_follow_the_composed_list_and_pieces_are_parsed():
+    entries = compose_normalised({ALL: [{"port": 22}, {"port": "8000-8010", "sources": ["10.0.0.0/8"], "comment": "c"}],
+                                  WEB: [{"port": 443}], HOST: [{"port": 8005, "state": "absent"}]})
+    assert [(entry["index"], entry["port"], entry["ports"], entry["origin"], entry["label"]) for entry in entries] == [
+        (0, 22, [[22, 22]], ALL, "22/tcp"),
+        (1, "8000-8004", [[8000, 8004]], ALL, "8000-8004/tcp (c)"),
+        (2, "8006-8010", [[8006, 8010]], ALL, "8006-8010/tcp (c)"),
+        (3, 443, [[443, 443]], WEB, "443/tcp"),
+    ]
+    assert entries[1]["sources"] == entries[2]["sources"] == {"ipv4": ["10.0.0.0/8"], "ipv6": []}
+
+
+def _random_entry(rng):
+    proto = rng.choice([None, "tcp", "udp", "TCP"])
+    low = rng.randint(1, 60)
+    high = low + rng.choice([0, 0, 1, 5, 20])
+    port = rng.choice([low, str(low), "%d-%d" % (low, high), "%d-%d" % (low, high)])
+    entry = {"port": port}
+    if proto is not None:
+        entry["proto"] = proto
+    if rng.random() < 0.35:
+        entry["state"] = rng.choice(["absent", "Absent", " absent "])
+        if rng.random() < 0.3:
+            entry["comment"] = "closed %d" % low
+        return entry
+    if rng.random() < 0.2:
+        entry["state"] = "present"
+    if rng.random() < 0.3:
+        entry["sources"] = rng.sample(["10.0.0.0/8", "10.1.0.0/16", "192.0.2.0/24", "2001:db8::/32", "198.51.100.7"],
+                                      rng.randint(1, 3))
+    if rng.random() < 0.3:
+        entry["comment"] = rng.choice(["web", "", "  padded  "])
+    if rng.random() < 0.2:
+        entry["process"] = "daemon%d" % low
+    if rng.random() < 0.2:
+        entry["required"] = rng.choice([True, False])
+    return entry
+
+
+def test_compose_normalised_matches_parsing_the_composed_list_for_random_input():
+    rng = random.Random(20260101)
+    names = [ALL, "portwarden_allowlist__10_all", DB, WEB, HOST]
+    removed = pieces = 0
+    for _draw in range(600):
+        variables = {name: [_random_entry(rng) for _entry in range(rng.randint(0, 6))]
+                     for name in rng.sample(names, rng.randint(1, len(names)))}
+        composed = compose_allowlist(variables)
+        written = [dict({key: value for key, value in entry.items() if key != "state"}, origin=name)
+                   for name, value in variables.items() for entry in value
+                   if str(entry.get("state", "present")).strip().lower() == "present"]
+        removed += any(entry not in composed for entry in written)
+        pieces += any(entry not in written for entry in composed)
+        assert compose_normalised(variables) == parse_allowlist(composed), variables
+    # The random input did remove entries and cut ranges into pieces, not only append.
+    assert removed > 100
+    assert pieces > 50
+
+
+ERROR_CASES = [
+    {WEB: [{"port": 70000}]},
+    {ALL: [{"port": 22}], HOST: [{"port": 22, "state": "gone"}]},
+    {HOST: [{"port": 22, "state": "absent", "sources": ["10.0.0.0/8"]}]},
+    {HOST: [{"port": 22, "state": "absent", "proto": "icmp"}]},
+    {WEB: {"port": 22}},
+    {WEB: ["22"]},
+    {WEB: [{"port": 22, "origin": "x"}]},
+    {ALL: [{"port": 0}], WEB: [{"port": 22}, {"port": "nosuchservice"}]},
+    # A bad entry after a removal that cut an earlier one.
+    {ALL: [{"port": "8000-8100"}], DB: [{"port": 8050, "state": "absent"}], HOST: [{"port": 22}, {"port": "22-", "proto": "udp"}]},
+]
+
+
+@pytest.mark.parametrize("variables", ERROR_CASES)
+def test_compose_normalised_raises_as_compose_allowlist_does(variables):
+    with pytest.raises(AllowlistError) as expected:
+        compose_allowlist(variables)
+    with pytest.raises(AllowlistError) as caught:
+        compose_normalised(variables)
+    assert caught.value.errors == expected.value.errors
+    assert (caught.value.index, caught.value.field) == (expected.value.index, expected.value.field)
+
+
+def test_compose_normalised_names_the_variable_and_the_entry():
+    with pytest.raises(AllowlistError) as caught:
+        compose_normalised({ALL: [{"port": 22}], WEB: [{"port": 443}, {"port": 70000}]})
+    assert caught.value.errors == ["portwarden_allowlist__50_web entry #2 (port: 70000): port 70000 is outside 1-65535"]
+    assert (caught.value.index, caught.value.field) == (1, "port")

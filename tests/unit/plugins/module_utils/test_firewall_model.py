@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import random
 
 import pytest
 from hypothesis import given, settings
@@ -112,16 +113,6 @@ def test_raw_entries_are_refused(entries, message):
         build_model(entries)
 
 
-@pytest.mark.parametrize("ranges, removed, expected", [
-    ([[1, 10]], [], [[1, 10]]),
-    ([[1, 10]], [[1, 10]], []),
-    ([[1, 10]], [[3, 4]], [[1, 2], [5, 10]]),
-    ([[1, 10]], [[0, 1], [10, 20]], [[2, 9]]),
-    ([[1, 5], [8, 12]], [[4, 9]], [[1, 3], [10, 12]]),
-    ([[5, 5]], [[1, 4], [6, 9]], [[5, 5]]),
-])
-def test_subtract_ranges(ranges, removed, expected):
-    assert subtract_ranges(ranges, removed) == expected
 
 
 # Property: for any allowlist, the model lets a (source, port) pair in exactly when some
@@ -158,3 +149,69 @@ def test_model_allows_exactly_what_the_entries_allow(raw):
                 ip in ipaddress.ip_network(net) and low <= port <= high for net, (low, high) in pairs
             )
             assert allowed == wanted, (address, port)
+
+
+def _as_ranges(numbers):
+    """A set of ports -> sorted, merged [lo, hi] ranges."""
+    ranges = []
+    for number in sorted(numbers):
+        if ranges and number == ranges[-1][1] + 1:
+            ranges[-1][1] = number
+        else:
+            ranges.append([number, number])
+    return ranges
+
+
+def _as_set(ranges):
+    return {number for low, high in ranges for number in range(low, high + 1)}
+
+
+def _random_ranges(rng, top):
+    """Sorted, merged ranges over 1..top: a random set of ports, as dense or sparse as it comes."""
+    density = rng.choice([0.05, 0.3, 0.7, 0.95])
+    return _as_ranges(number for number in range(1, top + 1) if rng.random() < density)
+
+
+@pytest.mark.parametrize("ranges, removed, expected", [
+    ([[1, 10]], [], [[1, 10]]),
+    ([[1, 10]], [[1, 10]], []),
+    ([[1, 10]], [[3, 4]], [[1, 2], [5, 10]]),
+    ([[1, 10]], [[0, 1], [10, 20]], [[2, 9]]),
+    ([[1, 5], [8, 12]], [[4, 9]], [[1, 3], [10, 12]]),
+    ([[5, 5]], [[1, 4], [6, 9]], [[5, 5]]),
+    ([[1, 3], [20, 30], [50, 60]], [[2, 2], [25, 25], [27, 55], [70, 80]], [[1, 1], [3, 3], [20, 24], [26, 26], [56, 60]]),
+])
+def test_subtract_ranges_with_and_without_precomputed_highs(ranges, removed, expected):
+    highs = [high for _low, high in removed]
+    assert subtract_ranges(ranges, removed, highs) == expected
+    assert subtract_ranges(ranges, removed) == expected
+
+
+def test_subtract_ranges_matches_a_set_computation_for_random_ranges():
+    rng = random.Random(4242)
+    nonempty = 0
+    for _draw in range(2000):
+        top = rng.choice([10, 40, 200])
+        ranges, removed = _random_ranges(rng, top), _random_ranges(rng, top)
+        expected = _as_ranges(_as_set(ranges) - _as_set(removed))
+        nonempty += bool(expected) and expected != ranges
+        highs = [high for _low, high in removed]
+        assert subtract_ranges(ranges, removed) == expected, (ranges, removed)
+        assert subtract_ranges(ranges, removed, highs) == expected, (ranges, removed)
+    # Most draws cut something and leave something.
+    assert nonempty > 1000
+
+
+def test_subtract_ranges_with_shared_highs_as_build_model_calls_it():
+    # build_model subtracts the same "open to anyone" ranges from one range at a time,
+    # computing their upper ends once.
+    rng = random.Random(7)
+    for _draw in range(200):
+        anyone = _random_ranges(rng, 300)
+        highs = [high for _low, high in anyone]
+        for _cut in range(10):
+            low = rng.randint(1, 300)
+            port_range = [low, rng.randint(low, 300)]
+            expected = _as_ranges(_as_set([port_range]) - _as_set(anyone))
+            assert subtract_ranges([port_range], anyone, highs) == expected, (port_range, anyone)
+        assert highs == [high for _low, high in anyone]  # not changed by the calls

@@ -103,12 +103,6 @@ def test_settings_problems_name_each_bad_setting(settings, bad):
     assert [problem.split(" ", 1)[0].rstrip(":") for problem in problems] == bad
 
 
-def test_role_lists_the_same_names_as_the_checker():
-    task = yaml.safe_load((ROOT / "roles" / "firewall" / "tasks" / "fleet.yml").read_text())[0]
-    names = task["vars"]["__portwarden_fleet_names"]
-    assert sorted(names) == sorted(("portwarden_allowlist",) + NAMES)
-
-
 def test_the_fleet_check_validates_the_composed_allowlist():
     hostvars = {
         "web1": {"portwarden_allowlist__all": [{"port": 22}], "portwarden_allowlist__web": [{"port": 443}]},

@@ -12,6 +12,7 @@ import pytest
 from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist._allowlist import parse_allowlist
 from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._firewall_model import build_model
 from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._management import (
+    checked_findings,
     covered,
     current_session,
     established,
@@ -293,3 +294,64 @@ def test_without_any_clue_a_remote_controller_keeps_22():
 def test_a_connection_no_firewall_can_cut_needs_nothing():
     # docker exec, local: no session, and sshd's port is the allowlist's business.
     assert protection([], session=None, connection_port=22, listening=[22], remote=False)["entries"] == []
+
+
+# checked_findings(): what the probe reports comes from the managed host and is checked value by value.
+
+@pytest.mark.parametrize("session, ports, expected", [
+    (None, [], (None, [])),
+    (None, [2222, 22, 2222, 22], (None, [22, 2222])),
+    (SESSION, [22], ({"client_address": CONTROLLER, "server_port": 22}, [22])),
+    # Only the two keys protection() reads are kept; an IPv4-mapped client is the IPv4 one.
+    ({"client_address": "::ffff:192.0.2.7", "server_port": 2222, "client_port": 5, "source": "x", "extra": [1]},
+     [65535, 1, 22],
+     ({"client_address": "192.0.2.7", "server_port": 2222}, [1, 22, 65535])),
+    ({"client_address": "2001:db8::7", "server_port": 65535}, [], ({"client_address": "2001:db8::7", "server_port": 65535}, [])),
+    ({"client_address": "fe80::1%eth0", "server_port": 1}, [], ({"client_address": "fe80::1", "server_port": 1}, [])),
+])
+def test_checked_findings_accepts_and_normalises(session, ports, expected):
+    original = None if session is None else dict(session)
+    assert checked_findings(session, ports) == expected
+    assert session == original  # the caller's mapping is not changed
+
+
+def test_checked_findings_session_is_usable_by_protection():
+    session, ports = checked_findings({"client_address": "::ffff:192.0.2.7", "server_port": 2222}, [2222])
+    found = protection(parse_allowlist([{"port": 22}]), session=session, listening=ports)
+    assert found["entries"][0]["sources"] == {"ipv4": ["192.0.2.7/32"], "ipv6": []}
+    assert [kept["port"] for kept in found["kept"]] == [2222]
+
+
+@pytest.mark.parametrize("session, ports, words", [
+    ("192.0.2.7 22", [], ["the session must be a mapping or null", "'192.0.2.7 22'"]),
+    ([{"client_address": "192.0.2.7", "server_port": 22}], [], ["the session must be a mapping or null"]),
+    ({"client_address": "not-an-ip", "server_port": 22}, [], ["IP client_address", "'not-an-ip'"]),
+    ({"client_address": "", "server_port": 22}, [], ["IP client_address", "'client_address': ''"]),
+    ({"client_address": None, "server_port": 22}, [], ["IP client_address", "'client_address': None"]),
+    ({"client_address": 3221225991, "server_port": 22}, [], ["'client_address': 3221225991"]),
+    ({"server_port": 22}, [], ["'client_address': None"]),
+    ({"client_address": "192.0.2.7"}, [], ["server_port in 1-65535", "'server_port': None"]),
+    ({"client_address": "192.0.2.7", "server_port": True}, [], ["'server_port': True"]),
+    ({"client_address": "192.0.2.7", "server_port": "22"}, [], ["'server_port': '22'"]),
+    ({"client_address": "192.0.2.7", "server_port": 0}, [], ["'server_port': 0"]),
+    ({"client_address": "192.0.2.7", "server_port": 65536}, [], ["'server_port': 65536"]),
+    ({"client_address": "192.0.2.7", "server_port": 22.0}, [], ["'server_port': 22.0"]),
+    (None, None, ["sshd_ports must be a list of ports, got None"]),
+    (None, "22", ["sshd_ports must be a list of ports, got '22'"]),
+    (None, (22,), ["sshd_ports must be a list of ports, got (22,)"]),
+    (None, {22: True}, ["sshd_ports must be a list of ports"]),
+    (None, [22, True], ["sshd_ports: True is not a port in 1-65535"]),
+    (None, [False], ["sshd_ports: False is not a port"]),
+    (None, ["22"], ["sshd_ports: '22' is not a port in 1-65535"]),
+    (None, [22, 0], ["sshd_ports: 0 is not a port"]),
+    (None, [70000], ["sshd_ports: 70000 is not a port"]),
+    (None, [-22], ["sshd_ports: -22 is not a port"]),
+    (None, [[22, 22]], ["sshd_ports: [22, 22] is not a port"]),
+    # A good session does not excuse bad ports.
+    ({"client_address": "192.0.2.7", "server_port": 22}, [22, 70000], ["sshd_ports: 70000"]),
+])
+def test_checked_findings_refuses_naming_the_bad_value(session, ports, words):
+    with pytest.raises(AllowlistError) as caught:
+        checked_findings(session, ports)
+    for word in words:
+        assert word in str(caught.value)
