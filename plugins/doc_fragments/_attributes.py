@@ -29,3 +29,29 @@ attributes:
     details:
       - Debian 11, 12 and 13 (Python 3.9 to 3.13) are tested; the module needs only the Python standard library.
 """
+
+    # Controller-only actions (validate_fleet, firewall_ruleset): no host is contacted, and
+    # nothing changes anywhere.
+    CONTROLLER = r"""
+options: {}
+attributes:
+  check_mode:
+    description: Can run in check mode and report what it would change without changing the target.
+    support: full
+    details:
+      - Runs the same in check mode; it changes nothing anyway.
+  diff_mode:
+    description: Returns what changed (or would change in check mode) as a before and after diff in diff mode.
+    support: none
+  idempotent:
+    description: Run twice in a row with the same arguments, the second run reports no change.
+    support: full
+    details:
+      - Never changes anything.
+  platform:
+    description: Target operating systems the module runs against.
+    support: full
+    platforms: all
+    details:
+      - Runs on the controller only (an action plugin); no host is contacted.
+"""

@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 name: effective_allowlist
 author: portwarden maintainers (@portwarden)
-version_added: 0.2.0
+version_added: 0.1.0
 short_description: The current host's allowlist composed from C(portwarden_allowlist) and C(portwarden_allowlist__*)
 description:
   - Returns the effective allowlist of the host the task runs for - C(portwarden_allowlist) plus every variable whose

@@ -51,37 +51,10 @@ _raw:
   elements: str
 """
 
-import datetime
-import os
-import pwd
-import time
-from collections import ChainMap
-
-from ansible import constants
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
-from ansible.template import trust_as_template
 
-
-def _template_vars(term: str, path: str) -> dict:
-    """The variables ansible.builtin.template's lookup adds for a template (ansible-core 2.19)."""
-    info = os.stat(path)
-    try:
-        owner = pwd.getpwuid(info.st_uid).pw_name
-    except KeyError:
-        owner = info.st_uid
-    managed = constants.config.get_config_value("DEFAULT_MANAGED_STR").format(
-        host="{{ template_host }}", uid="{{ template_uid }}", file="{{ template_path }}")
-    return {
-        "template_host": os.uname()[1],
-        "template_path": term,
-        "template_mtime": datetime.datetime.fromtimestamp(info.st_mtime),
-        "template_uid": owner,
-        "template_run_date": datetime.datetime.now(),
-        "template_destpath": None,
-        "template_fullpath": path,
-        "ansible_managed": trust_as_template(time.strftime(managed, time.localtime(info.st_mtime))),
-    }
+from ansible_collections.portwarden.hardening.plugins.plugin_utils._role_template import render
 
 
 class LookupModule(LookupBase):
@@ -95,14 +68,5 @@ class LookupModule(LookupBase):
             path = self.find_file_in_search_path(variables, "templates", term)
             if not path:
                 raise AnsibleLookupError("the template %s could not be found" % term)
-            text = trust_as_template(self._loader.get_text_file_contents(path))
-            searchpath = [os.path.dirname(path)]
-            for directory in variables.get("ansible_search_path", []):
-                searchpath += [os.path.join(directory, "templates"), directory]
-            layer = _template_vars(term, path)
-            if "ansible_managed" in variables:  # a user's own ansible_managed wins, as with the builtin lookup
-                del layer["ansible_managed"]
-            layer.update(self.get_option("template_vars"))
-            templar = self._templar.copy_with_new_env(available_variables=ChainMap(layer, variables), searchpath=searchpath)
-            rendered.append(templar.template(text, escape_backslashes=False))
+            rendered.append(render(self._templar, self._loader, term, path, variables, self.get_option("template_vars")))
         return rendered

@@ -46,8 +46,10 @@ options:
         description:
           - The C(tcp) part of the P(portwarden.hardening.firewall_model#filter) filter's result (C(any) and
             C(sources)), as M(portwarden.hardening.management_connection) takes it.
+          - Omit it to read the session and sshd's ports only, and decide on the controller what to keep open
+            (the C(portwarden.hardening.firewall) role does, with M(portwarden.hardening.firewall_ruleset)) -
+            C(entries) and C(kept) are empty then, and no warning about the allowlist is given.
         type: dict
-        required: true
       connection_port:
         description: The port the controller connects to (C(ansible_port)), when it is known.
         type: int
@@ -139,7 +141,7 @@ def main():
             files=dict(type="list", elements="path", default=[]),
             units=dict(type="list", elements="str", default=[]),
             management=dict(type="dict", options=dict(
-                tcp_ports=dict(type="dict", required=True),
+                tcp_ports=dict(type="dict"),
                 connection_port=dict(type="int"),
                 remote=dict(type="bool", default=True),
             )),
@@ -159,10 +161,12 @@ def main():
     }
     if params["management"] is not None:
         wanted = params["management"]
-        try:
-            entries = tcp_port_entries(wanted["tcp_ports"])
-        except AllowlistError as error:
-            module.fail_json(msg="management.tcp_ports: %s" % error)
+        entries = None
+        if wanted["tcp_ports"] is not None:
+            try:
+                entries = tcp_port_entries(wanted["tcp_ports"])
+            except AllowlistError as error:
+                module.fail_json(msg="management.tcp_ports: %s" % error)
         found = keep_open(entries, connection_port=wanted["connection_port"], remote=wanted["remote"])
         for text in found["warnings"]:
             module.warn(text)

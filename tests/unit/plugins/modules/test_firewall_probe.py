@@ -61,6 +61,16 @@ def test_management_finds_nothing_to_add_when_the_allowlist_opens_it(capsys, hos
     assert result["management"]["entries"] == [] and host["warnings"] == []
 
 
+def test_management_without_tcp_ports_reads_the_session_and_sshd_only(capsys, host):
+    # The firewall role decides what to keep open on the controller (firewall_ruleset): the
+    # probe returns what it found, adds nothing and warns about no allowlist.
+    result = run_module(capsys, {"management": {"connection_port": 2222}})
+    management = result["management"]
+    assert management["session"]["server_port"] == 2222 and management["session"]["client_address"] == "192.0.2.10"
+    assert management["sshd_ports"] == []
+    assert management["entries"] == [] and management["kept"] == [] and host["warnings"] == []
+
+
 @pytest.mark.parametrize("args, words", [
     ({"files": ["etc/relative"]}, ["files", "etc/relative", "absolute"]),
     ({"management": {"tcp_ports": {"any": [[70000, 70000]], "sources": {}}}}, ["management.tcp_ports"]),
