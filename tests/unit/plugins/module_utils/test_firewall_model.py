@@ -113,8 +113,6 @@ def test_raw_entries_are_refused(entries, message):
         build_model(entries)
 
 
-
-
 # Property: for any allowlist, the model lets a (source, port) pair in exactly when some
 # entry does, and the (network, range) elements of one family never overlap (nftables
 # refuses overlapping elements in an interval set).
