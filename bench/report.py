@@ -543,13 +543,14 @@ def firewall_section(rep: Report, data) -> None:
                  [("second run", role_series)], "allowlist entries", "seconds", SHARED_NOTE)
     rep.w(rep.chart_link("firewall_role.png", "firewall role chart"))
     rep.w()
-    rep.w("Where a no-change run spends its time: about ten tasks that each cost an SSH round-trip whatever the "
-          "allowlist's size, and, at thousands of entries, the controller: validating the allowlist, building the "
-          "model and handing the entries to the management-connection check each touch every entry, and "
-          "ansible-core templates and stores every value of those results. The host's part (`nft -c`, the "
-          "comparison with the live ruleset) stays well under a second (section 4's apply times). The "
-          "management-connection check now gets only the model's TCP ports; section 6 measures the no-change "
-          "run of the harden role's firewall step beside ping, before and after that work.")
+    rep.w("Where a no-change run spent its time when these figures were measured: about ten tasks that each cost an "
+          "SSH round-trip whatever the allowlist's size, and, at thousands of entries, the controller: validating "
+          "the allowlist, building the model and handing the entries to the management-connection check each touched"
+          " every entry, and ansible-core templated and stored every value of those results. The host's part (`nft "
+          "-c`, the comparison with the live ruleset) stays well under a second (section 4's apply times). Since "
+          "then the role probes the host once and does its controller side in one action (`firewall_ruleset`) that "
+          "hands on only the rendered texts; section 6 measures the no-change run of the harden role's firewall step"
+          " beside ping, before and after that work.")
     rep.w()
 
 
