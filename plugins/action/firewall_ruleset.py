@@ -73,6 +73,9 @@ class ActionModule(ActionBase):
         task_vars = task_vars or {}
         _validation, args = self.validate_argument_spec(ARGUMENT_SPEC)  # raises AnsibleActionFail naming the option
         host = task_vars.get("inventory_hostname", "this host")
+        for item in args["templates"]:
+            if item["family"] not in (None, "ipv4", "ipv6"):
+                raise AnsibleActionFail("firewall_ruleset: templates: family must be ipv4, ipv6 or null, got %r" % item["family"])
         entries = self._allowlist(args["allowlist"], task_vars)
         warnings = doubts(entries)
         extra, kept = [], []
@@ -95,8 +98,6 @@ class ActionModule(ActionBase):
                 "wanted. Nothing was changed." % host)
         rendered = {}
         for item in args["templates"]:
-            if item["family"] not in (None, "ipv4", "ipv6"):
-                raise AnsibleActionFail("firewall_ruleset: templates: family must be ipv4, ipv6 or null, got %r" % item["family"])
             path = self._find_needle("templates", item["src"])
             rendered[item["part"]] = render(self._templar, self._loader, item["src"], path, task_vars,
                                             {MODEL_VAR: model, FAMILY_VAR: item["family"]})

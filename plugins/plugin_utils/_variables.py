@@ -46,9 +46,9 @@ class HostView(Mapping):
 
     ``hostvars[host][name]`` templates the whole value on every access; this reads the raw
     value once (``HostVars.raw_get``) and falls back to that templated access only for a
-    value that may hold a template - once: the fleet check reads the running host's view
-    for every targeted host, and a templated 10,000-entry allowlist must not be templated
-    again each time.
+    value that may hold a template. Each name is resolved once: the fleet check reads the
+    running host's view for every targeted host, and a 10,000-entry allowlist must be
+    neither scanned nor templated again each time.
     """
 
     def __init__(self, hostvars, host: str):
@@ -56,15 +56,13 @@ class HostView(Mapping):
         self._host = host
         raw = hostvars.raw_get(host)
         self._raw = raw if isinstance(raw, Mapping) else {}
-        self._templated = {}
+        self._resolved = {}
 
     def __getitem__(self, name):
-        value = self._raw[name]
-        if not may_template(value):
-            return value
-        if name not in self._templated:
-            self._templated[name] = self._hostvars[self._host][name]
-        return self._templated[name]
+        if name not in self._resolved:
+            value = self._raw[name]
+            self._resolved[name] = self._hostvars[self._host][name] if may_template(value) else value
+        return self._resolved[name]
 
     def __contains__(self, name) -> bool:
         return name in self._raw

@@ -16,6 +16,11 @@ def _is_int(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def is_port(value) -> bool:
+    """Whether ``value`` is a port number, an int (not a bool) in 1-65535; for values a host returned."""
+    return _is_int(value) and 0 < value <= 65535
+
+
 def merge_ranges(ranges) -> list:
     """Sort and merge overlapping or adjacent inclusive ranges: [[1, 5], [6, 8]] -> [[1, 8]].
 

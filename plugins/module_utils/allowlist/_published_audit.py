@@ -18,6 +18,7 @@ import ipaddress
 from collections.abc import Mapping
 
 from ansible_collections.portwarden.hardening.plugins.module_utils._constants import PROTOCOLS
+from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist._port_ranges import is_port
 from ansible_collections.portwarden.hardening.plugins.module_utils.sockets._published import ITEM_FIELDS
 
 # Who holds a socket for a published port (comm): Docker's userland proxy, or dockerd itself,
@@ -43,7 +44,7 @@ def normalise_published(items) -> list:
         if item["protocol"] not in PROTOCOLS:
             raise PublishedError("%s: protocol must be tcp or udp, got %r" % (where, item["protocol"]))
         port = item["port"]
-        if isinstance(port, bool) or not isinstance(port, int) or not 0 < port <= 65535:
+        if not is_port(port):
             raise PublishedError("%s: port must be an integer 1-65535, got %r" % (where, port))
         try:
             address = ipaddress.ip_address(str(item["address"]))

@@ -28,7 +28,7 @@ import re
 import socket
 
 from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist._allowlist import AllowlistError, parse_port_ranges
-from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist._port_ranges import merge_ranges, ranges_contain
+from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist._port_ranges import is_port, merge_ranges, ranges_contain
 from ansible_collections.portwarden.hardening.plugins.module_utils.sockets._owners import proven
 from ansible_collections.portwarden.hardening.plugins.module_utils.sockets._procnet import decode_address
 
@@ -248,14 +248,14 @@ def checked_findings(session, ports):
         address = session.get("client_address")
         client = normalise_address(address) if isinstance(address, str) else None
         port = session.get("server_port")
-        if client is None or isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
+        if client is None or not is_port(port):
             raise AllowlistError("the session needs an IP client_address and a server_port in 1-65535, got %r"
                                  % ({"client_address": address, "server_port": port},))
         session = {"client_address": client, "server_port": port}
     if not isinstance(ports, list):
         raise AllowlistError("sshd_ports must be a list of ports, got %r" % (ports,))
     for port in ports:
-        if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
+        if not is_port(port):
             raise AllowlistError("sshd_ports: %r is not a port in 1-65535" % (port,))
     return session, sorted(set(ports))
 

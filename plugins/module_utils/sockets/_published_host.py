@@ -21,6 +21,7 @@ import socket
 import subprocess
 
 from ansible_collections.portwarden.hardening.plugins.module_utils._constants import PROTOCOLS
+from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist._port_ranges import is_port
 from ansible_collections.portwarden.hardening.plugins.module_utils.sockets import _published, _published_iptables, _published_nft
 
 _PATHS = ("/usr/sbin", "/sbin", "/usr/bin", "/bin")
@@ -145,7 +146,7 @@ def _container_view(container) -> dict:
         if not isinstance(binding, dict) or binding.get("Type") not in PROTOCOLS:
             continue
         public, private = binding.get("PublicPort"), binding.get("PrivatePort")
-        if not all(isinstance(port, int) and not isinstance(port, bool) and 0 < port <= 65535 for port in (public, private)):
+        if not (is_port(public) and is_port(private)):
             continue
         try:
             address = str(ipaddress.ip_address(binding.get("IP") or "0.0.0.0"))
