@@ -17,6 +17,7 @@ import yaml
 from ansible.errors import AnsibleActionFail
 
 from ansible_collections.portwarden.hardening.plugins.action.validate_fleet import ActionModule
+from ansible_collections.portwarden.hardening.tests.unit.plugins.plugin_utils.hostvars_fakes import FakeHostVars
 
 ROOT = pathlib.Path(__file__).resolve().parents[4]
 DEFAULTS = yaml.safe_load((ROOT / "roles" / "firewall" / "defaults" / "main.yml").read_text())
@@ -44,31 +45,6 @@ class FakeTemplar:
         return render(value)
 
 
-class Undefined:
-    """HostVars.raw_get's answer for a host it does not know."""
-
-
-class FakeHostVars:
-    def __init__(self, hosts):
-        self.hosts = hosts
-        self.raw_gets = []
-        self.templated = []
-
-    def raw_get(self, host):
-        self.raw_gets.append(host)
-        return self.hosts.get(host, Undefined())
-
-    def __getitem__(self, host):
-        outer = self
-
-        class Templated:
-            def __getitem__(self, name):
-                outer.templated.append((host, name))
-                return render(outer.hosts[host][name])
-
-        return Templated()
-
-
 class FakeConnection:
     def __init__(self):
         self._shell = SimpleNamespace(tmpdir=None)
@@ -85,7 +61,7 @@ def make_plugin(args=None, check_mode=False):
 
 def task_vars_for(hosts, here="web1", play_hosts=None, **extra):
     """The task's variables on ``here``: its own inventory variables, hostvars and the play's hosts."""
-    hostvars = FakeHostVars(hosts)
+    hostvars = FakeHostVars(hosts, template=lambda _host, _name, value: render(value))
     variables = dict(hosts.get(here, {}))
     variables.update(hostvars=hostvars, ansible_play_hosts_all=list(hosts) if play_hosts is None else play_hosts,
                      inventory_hostname=here)

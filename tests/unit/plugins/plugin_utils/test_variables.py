@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.portwarden.hardening.plugins.plugin_utils._variables import HostView, may_template, resolve
+from ansible_collections.portwarden.hardening.tests.unit.plugins.plugin_utils.hostvars_fakes import FakeHostVars
 
 
 class RecordingTemplar:
@@ -18,34 +19,6 @@ class RecordingTemplar:
     def template(self, value):
         self.calls.append(value)
         return ("templated", value)
-
-
-class FakeHostVars:
-    """``hostvars``: raw_get(host) gives the variables as written, hostvars[host][name] templates them."""
-
-    def __init__(self, raw, templated=None):
-        self.raw = raw
-        self.templated = templated or {}
-        self.raw_gets = []
-        self.item_gets = []
-
-    def raw_get(self, host):
-        self.raw_gets.append(host)
-        return self.raw.get(host, Undefined())
-
-    def __getitem__(self, host):
-        hostvars = self
-
-        class Host:
-            def __getitem__(self, name):
-                hostvars.item_gets.append((host, name))
-                return hostvars.templated[host][name]
-
-        return Host()
-
-
-class Undefined:
-    """What HostVars.raw_get gives for a host it does not know (AnsibleUndefined): not a mapping."""
 
 
 PLAIN = [
@@ -118,26 +91,26 @@ def test_a_long_plain_allowlist_is_not_templated():
 
 def test_host_view_reads_raw_values_once_and_templates_only_what_may_template():
     raw = {"web1": {"portwarden_allowlist": [{"port": 22}], "zone": "{{ zone_name }}", "count": 3}}
-    hostvars = FakeHostVars(raw, templated={"web1": {"zone": "public"}})
+    hostvars = FakeHostVars(raw, template=lambda _host, _name, _value: "public")
     view = HostView(hostvars, "web1")
     assert hostvars.raw_gets == ["web1"]
 
     assert view["portwarden_allowlist"] is raw["web1"]["portwarden_allowlist"]
     assert view["count"] == 3
-    assert hostvars.item_gets == []
+    assert hostvars.templated == []
     assert view["zone"] == "public"
-    assert hostvars.item_gets == [("web1", "zone")]
+    assert hostvars.templated == [("web1", "zone")]
     assert view["portwarden_allowlist"] is raw["web1"]["portwarden_allowlist"]
     assert view["zone"] == "public"
     # A templated value is templated once per view, however often it is read.
-    assert hostvars.item_gets == [("web1", "zone")]
+    assert hostvars.templated == [("web1", "zone")]
     # Still the one raw read.
     assert hostvars.raw_gets == ["web1"]
 
 
 def test_host_view_is_a_mapping_of_the_raw_names():
     raw = {"web1": {"a": 1, "b": "{{ x }}"}}
-    hostvars = FakeHostVars(raw, templated={"web1": {"b": 2}})
+    hostvars = FakeHostVars(raw, template=lambda _host, _name, _value: 2)
     view = HostView(hostvars, "web1")
     assert "a" in view and "b" in view
     assert "c" not in view
@@ -148,7 +121,7 @@ def test_host_view_is_a_mapping_of_the_raw_names():
     with pytest.raises(KeyError):
         view["c"]  # pylint: disable=pointless-statement
     # Asking for a name the host does not have never reaches hostvars[host].
-    assert hostvars.item_gets == [("web1", "b")]
+    assert hostvars.templated == [("web1", "b")]
 
 
 @pytest.mark.parametrize("raw", [{}, {"web1": None}, {"web1": "not a mapping"}, {"web1": ["a", "b"]}])
@@ -162,4 +135,4 @@ def test_host_view_of_a_missing_host_is_empty(raw):
     assert "portwarden_allowlist" not in view
     with pytest.raises(KeyError):
         view["a"]  # pylint: disable=pointless-statement
-    assert hostvars.item_gets == []
+    assert hostvars.templated == []
