@@ -14,6 +14,7 @@ from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._fir
     build_model,
     source_elements,
 )
+from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._fw_nftables import set_element, source_set_elements
 from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._fw_rules import (
     MULTIPORT_MAX,
     iptables_plan as plan,
@@ -52,16 +53,17 @@ def _check_ranges(ranges, what):
 
 def nft_elements(ranges):
     """[[22, 22], [8000, 8100]] -> ["22", "8000-8100"]: nft set elements, one per item."""
-    return [str(low) if low == high else "%d-%d" % (low, high) for low, high in _check_ranges(ranges, "nft_elements")]
+    return [set_element(port_range) for port_range in _check_ranges(ranges, "nft_elements")]
 
 
 def nft_source_elements(model, proto, family):
     """Concatenated (source . port) elements of one protocol and family: ["192.0.2.0/24 . 5432", ...]."""
     try:
-        pairs = source_elements(model, proto, family)
+        for _source, port_range in source_elements(model, proto, family):
+            _check_ranges([port_range], "nft_source_elements")
+        return source_set_elements(model, proto, family)
     except (KeyError, TypeError):
         raise AnsibleFilterError("nft_source_elements expects the model, 'tcp'|'udp' and 'ipv4'|'ipv6'") from None
-    return ["%s . %s" % (source, nft_elements([port_range])[0]) for source, port_range in pairs]
 
 
 def port_spec(ranges, range_sep=":"):

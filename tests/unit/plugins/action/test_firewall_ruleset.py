@@ -25,6 +25,7 @@ from ansible_collections.portwarden.hardening.plugins.action.firewall_ruleset im
 from ansible_collections.portwarden.hardening.plugins.filter import firewall as firewall_filters
 from ansible_collections.portwarden.hardening.plugins.filter import ports as ports_filters
 from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist._allowlist import parse_allowlist
+from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._fw_nftables import NftablesBackend
 
 ROOT = pathlib.Path(__file__).resolve().parents[4]
 TEMPLATES = ROOT / "roles" / "firewall" / "templates"
@@ -118,6 +119,35 @@ def test_the_allowlist_variables_are_composed_and_rendered():
     assert result["warnings"] == []
     assert result["changed"] is False
     assert not result.get("failed")
+
+
+# Both families, ranges, UDP, sources split by an open range, and the management connection.
+VIEWED = ALLOWLIST + [{"port": "5000-5100", "sources": ["192.0.2.0/24", "2001:db8::/32"]}, {"port": 5050},
+                      {"port": "60000-60010", "proto": "udp", "sources": ["198.51.100.7"]}]
+SESSION = {"session": {"client_address": "203.0.113.9", "server_port": 2222}, "sshd_ports": [2222]}
+
+
+def test_the_backends_view_renders_the_same_text_as_the_filters():
+    plain, _needles = run({"management": SESSION}, portwarden_allowlist=VIEWED, portwarden_firewall_forward=True)
+    viewed, _needles = run({"management": SESSION, "backend": "nftables"}, portwarden_allowlist=VIEWED,
+                           portwarden_firewall_forward=True)
+    content = viewed["rendered"]["content"]
+    assert content == plain["rendered"]["content"]
+    assert elements(content, "tcp_sources_ipv6") == ["2001:db8::/32 . 5000-5049", "2001:db8::/32 . 5051-5100"]
+    assert elements(content, "udp_sources_ipv4") == ["198.51.100.7/32 . 60000-60010"]
+    assert "203.0.113.9/32 . 2222" in elements(content, "tcp_sources_ipv4")
+
+
+def test_with_a_backend_the_template_takes_the_elements_from_its_view(monkeypatch):
+    view = {proto: {"ports": ["7%s" % proto], "sources": {"ipv4": ["v4%s" % proto], "ipv6": []}} for proto in ("tcp", "udp")}
+    monkeypatch.setattr(NftablesBackend, "template_view", classmethod(lambda cls, model: view))
+    result, _needles = run({"backend": "nftables"}, portwarden_allowlist=ALLOWLIST)
+    content = result["rendered"]["content"]
+    assert elements(content, "tcp_ports") == ["7tcp"]
+    assert elements(content, "udp_sources_ipv4") == ["v4udp"]
+    # Another backend's view (none) leaves the template to the filters.
+    result, _needles = run({"backend": "iptables"}, portwarden_allowlist=ALLOWLIST)
+    assert elements(result["rendered"]["content"], "tcp_ports") == ["22", "8000-8010"]
 
 
 def test_the_hosts_settings_change_the_rendering():
@@ -308,6 +338,7 @@ def test_without_any_allowlist_variable_the_action_fails():
     ({"management": "yes"}, "dictionary requested"),
     ({"management": {"session": None, "remote": "sometimes"}}, "remote"),
     ({"allow_empty": "perhaps"}, "allow_empty"),
+    ({"backend": "pf"}, "backend"),
     ({"bogus": 1}, "bogus"),
 ])
 def test_bad_arguments_fail_the_action(args, word):
