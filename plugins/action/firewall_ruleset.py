@@ -23,18 +23,18 @@ from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist._al
 )
 from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist._allowlist_doubts import doubts
 from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._firewall_model import build_model
-from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._fw_engine import BACKENDS
+from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._fw_rules import VIEWS
 from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._management import checked_findings, protection
 from ansible_collections.portwarden.hardening.plugins.plugin_utils._role_template import render
 from ansible_collections.portwarden.hardening.plugins.plugin_utils._variables import resolve
 
 ARGUMENT_SPEC = dict(
     allowlist=dict(type="raw"),
-    backend=dict(type="str", choices=sorted(BACKENDS)),
     templates=dict(type="list", elements="dict", required=True, options=dict(
         part=dict(type="str", required=True),
         src=dict(type="str", required=True),
         family=dict(type="str"),  # ipv4, ipv6 or null: checked in run() (choices refuse null)
+        view=dict(type="str", choices=sorted(VIEWS)),
     )),
     management=dict(type="dict", options=dict(
         session=dict(type="raw"),
@@ -44,7 +44,7 @@ ARGUMENT_SPEC = dict(
     )),
     allow_empty=dict(type="bool", default=False),
 )
-# The variables the templates read the model, the backend's view of it and the address family from.
+# The variables the templates read the model, their view of it and the address family from.
 MODEL_VAR = "__portwarden_firewall_model"
 VIEW_VAR = "__portwarden_firewall_view"
 FAMILY_VAR = "__portwarden_family"
@@ -99,16 +99,15 @@ class ActionModule(ActionBase):
                 "portwarden_allowlist allows nothing, so the firewall would close every port on %s, including the one "
                 "Ansible connects through. Add entries, or set portwarden_firewall_allow_empty: true if that is really "
                 "wanted. Nothing was changed." % host)
-        given = {MODEL_VAR: model}
-        if args["backend"] is not None:
-            # Elements already in the backend's syntax: formatting 10,000 of them in Jinja,
-            # from a model ansible-core templates element by element, took most of a second.
-            given[VIEW_VAR] = BACKENDS[args["backend"]].template_view(model)
-        rendered = {}
+        rendered, views = {}, {}
         for item in args["templates"]:
             path = self._find_needle("templates", item["src"])
-            rendered[item["part"]] = render(self._templar, self._loader, item["src"], path, task_vars,
-                                            dict(given, **{FAMILY_VAR: item["family"]}))
+            given = {MODEL_VAR: model, FAMILY_VAR: item["family"]}
+            if item["view"] is not None:
+                if item["view"] not in views:
+                    views[item["view"]] = VIEWS[item["view"]](model)
+                given[VIEW_VAR] = views[item["view"]]
+            rendered[item["part"]] = render(self._templar, self._loader, item["src"], path, task_vars, given)
         result.update(changed=False, rendered=rendered, entry_count=model["entry_count"], empty=model["empty"],
                       kept=kept, warnings=warnings)
         return result

@@ -12,13 +12,14 @@ from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist._po
 from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._firewall_model import (
     FirewallModelError,
     build_model,
-    source_elements,
 )
-from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._fw_nftables import set_element, source_set_elements
 from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._fw_rules import (
     MULTIPORT_MAX,
     iptables_plan as plan,
+    nft_set_element,
+    nft_source_set_elements,
     port_spec as _port_spec,
+    source_elements,
     ufw_rule as render_rule,
 )
 
@@ -53,7 +54,7 @@ def _check_ranges(ranges, what):
 
 def nft_elements(ranges):
     """[[22, 22], [8000, 8100]] -> ["22", "8000-8100"]: nft set elements, one per item."""
-    return [set_element(port_range) for port_range in _check_ranges(ranges, "nft_elements")]
+    return [nft_set_element(port_range) for port_range in _check_ranges(ranges, "nft_elements")]
 
 
 def nft_source_elements(model, proto, family):
@@ -61,7 +62,7 @@ def nft_source_elements(model, proto, family):
     try:
         for _source, port_range in source_elements(model, proto, family):
             _check_ranges([port_range], "nft_source_elements")
-        return source_set_elements(model, proto, family)
+        return nft_source_set_elements(model, proto, family)
     except (KeyError, TypeError):
         raise AnsibleFilterError("nft_source_elements expects the model, 'tcp'|'udp' and 'ipv4'|'ipv6'") from None
 

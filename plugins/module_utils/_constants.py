@@ -11,8 +11,9 @@ literal there); ``tests/unit/collection`` checks that it says the same.
 
 from __future__ import annotations
 
-# What can be allowed, listened on and filtered.
+# What can be allowed, listened on and filtered, and the address families it comes in.
 PROTOCOLS = ("tcp", "udp")
+FAMILIES = ("ipv4", "ipv6")
 # Drift findings, in report order, and their severities, most severe first.
 KINDS = ("unexpected", "missing", "mismatched")
 SEVERITIES = ("critical", "high", "medium")

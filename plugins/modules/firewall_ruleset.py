@@ -50,14 +50,15 @@ options:
       family:
         description: V(ipv4), V(ipv6) or null, handed to the template.
         type: str
-  backend:
-    description:
-      - The firewall backend the templates are for. When set, the templates also get
-        C(__portwarden_firewall_view), parts of the model already written in that backend's syntax (for V(nftables),
-        the sets' elements), which is much faster at thousands of entries than formatting them with filters.
-      - Templates must still render from C(__portwarden_firewall_model) alone, with the same result.
-    type: str
-    choices: [firewalld, iptables, nftables, ufw]
+      view:
+        description:
+          - Also hand the template C(__portwarden_firewall_view), parts of the model already written in one backend's
+            syntax (V(nftables) - the sets' elements). Formatting thousands of elements with filters from the model costs
+            far more; the collection's nftables template uses the view when it is given.
+          - The template must give the same text without it, as the P(portwarden.hardening.role_template#lookup)
+            lookup renders it.
+        type: str
+        choices: [nftables]
   management:
     description:
       - The management connection to keep open, as M(portwarden.hardening.firewall_probe) found it on the host

@@ -43,10 +43,9 @@ from __future__ import annotations
 import ipaddress
 from bisect import bisect_left
 
-from ansible_collections.portwarden.hardening.plugins.module_utils._constants import PROTOCOLS
+from ansible_collections.portwarden.hardening.plugins.module_utils._constants import FAMILIES, PROTOCOLS
 from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist._port_ranges import merge_ranges
 
-FAMILIES = ("ipv4", "ipv6")
 REQUIRED_KEYS = ("ports", "proto", "sources")
 
 
@@ -185,15 +184,6 @@ def build_model(entries, extra_entries=None) -> dict:
         model[proto] = {"any": anyone, "sources": sources, "groups": groups}
     model["empty"] = model_is_empty(model)
     return model
-
-
-def source_elements(model: dict, proto: str, family: str) -> list:
-    """Flat, disjoint (source, [lo, hi]) pairs of one protocol and family."""
-    return [
-        (item["source"], port_range)
-        for item in model[proto]["sources"][family]
-        for port_range in item["ports"]
-    ]
 
 
 def model_is_empty(model: dict) -> bool:

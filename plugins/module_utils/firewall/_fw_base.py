@@ -277,17 +277,6 @@ class Backend(abc.ABC):
         later, without this module, so every argv holds absolute tool paths."""
 
     @classmethod
-    def template_view(cls, model) -> dict:
-        """What the backend's templates get beside the model (``__portwarden_firewall_view``):
-        parts of the model already written in the backend's own syntax. Runs on the controller
-        (the ``firewall_ruleset`` action), for a backend whose templates would otherwise format
-        thousands of elements in Jinja, where ansible-core templates the model element by
-        element. The templates must still render from the model alone (the ``role_template``
-        lookup hands them no view) and give the same text. The default adds nothing."""
-        del model
-        return {}
-
-    @classmethod
     def live_state(cls, read, options=None) -> dict:
         """The firewall the kernel enforces, read back for ``port_audit`` (its drift check and
         verdicts), in the shape of ``_live_firewall.empty_state``. ``read(argv) -> text or

@@ -28,7 +28,6 @@ import json
 import re
 
 from ansible_collections.portwarden.hardening.plugins.module_utils._constants import PROTOCOLS
-from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._firewall_model import FAMILIES, source_elements
 from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._fw_base import (
     Backend,
     FirewallError,
@@ -318,17 +317,6 @@ def _nft_set(state: dict, name: str, elements: list) -> None:
             and not isinstance(element[0], tuple)]
 
 
-def set_element(port_range) -> str:
-    """[22, 22] -> "22", [8000, 8100] -> "8000-8100": one element of a port set."""
-    low, high = port_range
-    return str(low) if low == high else "%d-%d" % (low, high)
-
-
-def source_set_elements(model, proto, family) -> list:
-    """The (source . port) elements of one protocol and family: ["192.0.2.0/24 . 5432", ...]."""
-    return ["%s . %s" % (source, set_element(port_range)) for source, port_range in source_elements(model, proto, family)]
-
-
 class NftablesBackend(Backend):
     name = "nftables"
     persists_on_apply = False
@@ -388,14 +376,6 @@ class NftablesBackend(Backend):
     @staticmethod
     def text(parts) -> str:
         return parts.get("content") or ""
-
-    @classmethod
-    def template_view(cls, model) -> dict:
-        """The sets' elements, as the template writes them: {proto: {"ports": [...],
-        "sources": {family: [...]}}} (what the nft_elements and nft_source_elements filters give)."""
-        return {proto: {"ports": [set_element(port_range) for port_range in model[proto]["any"]],
-                        "sources": {family: source_set_elements(model, proto, family) for family in FAMILIES}}
-                for proto in PROTOCOLS}
 
     @classmethod
     def live_state(cls, read, options=None) -> dict:

@@ -16,9 +16,8 @@ import socket
 from ansible_collections.portwarden.hardening.plugins.module_utils.sockets import _netlink
 from ansible_collections.portwarden.hardening.plugins.module_utils.sockets import _owners
 from ansible_collections.portwarden.hardening.plugins.module_utils.sockets import _procnet
-from ansible_collections.portwarden.hardening.plugins.module_utils._constants import PROTOCOLS
+from ansible_collections.portwarden.hardening.plugins.module_utils._constants import FAMILIES, PROTOCOLS
 
-FAMILIES = ("ipv4", "ipv6")
 # Every key of a socket item, in the order items carry them.
 # ``cmdline`` is a field to ask for, but is returned once per process (``split_owners``).
 ITEM_FIELDS = ("protocol", "family", "address", "interface", "port", "v6only", "exposure", "dual_stack", "inode",

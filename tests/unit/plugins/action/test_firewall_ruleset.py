@@ -25,7 +25,8 @@ from ansible_collections.portwarden.hardening.plugins.action.firewall_ruleset im
 from ansible_collections.portwarden.hardening.plugins.filter import firewall as firewall_filters
 from ansible_collections.portwarden.hardening.plugins.filter import ports as ports_filters
 from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist._allowlist import parse_allowlist
-from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._fw_nftables import NftablesBackend
+from ansible_collections.portwarden.hardening.plugins.module_utils.firewall import _fw_rules
+from ansible_collections.portwarden.hardening.plugins.modules import firewall_ruleset as firewall_ruleset_doc
 
 ROOT = pathlib.Path(__file__).resolve().parents[4]
 TEMPLATES = ROOT / "roles" / "firewall" / "templates"
@@ -127,9 +128,9 @@ VIEWED = ALLOWLIST + [{"port": "5000-5100", "sources": ["192.0.2.0/24", "2001:db
 SESSION = {"session": {"client_address": "203.0.113.9", "server_port": 2222}, "sshd_ports": [2222]}
 
 
-def test_the_backends_view_renders_the_same_text_as_the_filters():
+def test_the_nftables_view_renders_the_same_text_as_the_filters():
     plain, _needles = run({"management": SESSION}, portwarden_allowlist=VIEWED, portwarden_firewall_forward=True)
-    viewed, _needles = run({"management": SESSION, "backend": "nftables"}, portwarden_allowlist=VIEWED,
+    viewed, _needles = run({"management": SESSION, "templates": [dict(NFT, view="nftables")]}, portwarden_allowlist=VIEWED,
                            portwarden_firewall_forward=True)
     content = viewed["rendered"]["content"]
     assert content == plain["rendered"]["content"]
@@ -138,16 +139,23 @@ def test_the_backends_view_renders_the_same_text_as_the_filters():
     assert "203.0.113.9/32 . 2222" in elements(content, "tcp_sources_ipv4")
 
 
-def test_with_a_backend_the_template_takes_the_elements_from_its_view(monkeypatch):
+def test_a_template_with_a_view_takes_the_elements_from_it(monkeypatch):
     view = {proto: {"ports": ["7%s" % proto], "sources": {"ipv4": ["v4%s" % proto], "ipv6": []}} for proto in ("tcp", "udp")}
-    monkeypatch.setattr(NftablesBackend, "template_view", classmethod(lambda cls, model: view))
-    result, _needles = run({"backend": "nftables"}, portwarden_allowlist=ALLOWLIST)
-    content = result["rendered"]["content"]
-    assert elements(content, "tcp_ports") == ["7tcp"]
-    assert elements(content, "udp_sources_ipv4") == ["v4udp"]
-    # Another backend's view (none) leaves the template to the filters.
-    result, _needles = run({"backend": "iptables"}, portwarden_allowlist=ALLOWLIST)
+    calls = []
+    monkeypatch.setitem(_fw_rules.VIEWS, "nftables", lambda model: calls.append(model) or view)
+    result, _needles = run({"templates": [dict(NFT, view="nftables"), dict(NFT, part="again", view="nftables")]},
+                           portwarden_allowlist=ALLOWLIST)
+    assert elements(result["rendered"]["content"], "tcp_ports") == ["7tcp"]
+    assert elements(result["rendered"]["again"], "udp_sources_ipv4") == ["v4udp"]
+    assert len(calls) == 1  # one view per run, whichever templates share it
+    # A template without a view is left to the filters.
+    result, _needles = run(portwarden_allowlist=ALLOWLIST)
     assert elements(result["rendered"]["content"], "tcp_ports") == ["22", "8000-8010"]
+
+
+def test_the_documented_views_are_the_ones_there_are():
+    options = yaml.safe_load(firewall_ruleset_doc.DOCUMENTATION)["options"]
+    assert options["templates"]["suboptions"]["view"]["choices"] == sorted(_fw_rules.VIEWS)
 
 
 def test_the_hosts_settings_change_the_rendering():
@@ -338,7 +346,7 @@ def test_without_any_allowlist_variable_the_action_fails():
     ({"management": "yes"}, "dictionary requested"),
     ({"management": {"session": None, "remote": "sometimes"}}, "remote"),
     ({"allow_empty": "perhaps"}, "allow_empty"),
-    ({"backend": "pf"}, "backend"),
+    ({"templates": [dict(NFT, view="pf")]}, "view"),
     ({"bogus": 1}, "bogus"),
 ])
 def test_bad_arguments_fail_the_action(args, word):

@@ -16,9 +16,9 @@ from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist._al
 from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._firewall_model import (
     FirewallModelError,
     build_model,
-    source_elements,
     subtract_ranges,
 )
+from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._fw_rules import source_elements
 
 
 def model_of(raw, extra=None):
