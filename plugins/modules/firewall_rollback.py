@@ -111,7 +111,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.portwarden.hardening.plugins.module_utils.firewall import _rollback
 from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._fw_engine import make_backend
 from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._fw_rollback import verify
-from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._management import current_session
+from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._session import current_session
 
 _SAME = ("client_address", "client_port", "server_port")
 

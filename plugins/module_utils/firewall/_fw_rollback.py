@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from ansible_collections.portwarden.hardening.plugins.module_utils.firewall import _rollback
 from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._fw_base import FirewallError, StateStore, sha256
-from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._management import current_session
+from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._session import current_session
 
 # Extra time the first countdown gives the apply itself. None: the countdown is restarted
 # before every command the apply runs (FirewallGuard.keepalive), so a slow backend (ufw

@@ -12,7 +12,8 @@ reading was incomplete, and which ports are kept open).
 
 from __future__ import annotations
 
-from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._management import current_session, protection, sshd_ports
+from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._management import protection, sshd_ports
+from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._session import current_session
 from ansible_collections.portwarden.hardening.plugins.module_utils.sockets._sockets import SocketsError, gather
 
 

@@ -14,13 +14,15 @@ from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._fir
 from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._management import (
     checked_findings,
     covered,
+    protection,
+    sshd_ports,
+    tcp_port_entries,
+)
+from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._session import (
     current_session,
     established,
     parse_ssh_connection,
-    protection,
     session_from_proc,
-    sshd_ports,
-    tcp_port_entries,
 )
 from ansible_collections.portwarden.hardening.plugins.module_utils.allowlist._allowlist import AllowlistError
 
