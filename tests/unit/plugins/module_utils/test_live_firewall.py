@@ -65,6 +65,21 @@ def test_nftables_table_is_read_back(nft_state):
     assert [(str(net), ranges) for net, ranges in nft_state["sources"][("tcp", "ipv6")]] == [("2001:db8::/32", [(8081, 8081)])]
 
 
+def test_nftables_source_sets_are_read_back_from_a_real_listing():
+    """nft -j list ruleset of a table with every kind of source element: prefixes, single
+    addresses (no prefix object), and a port range inside the concatenation."""
+    state = nftables.parse_live(read("sources-nftables.json"))
+    assert state["loaded"] and state["policy"] == "drop" and not state["forward"]
+    assert state["open"] == {"tcp": [(8080, 8080)], "udp": []}
+    sources = {key: [(str(net), ranges) for net, ranges in value] for key, value in state["sources"].items()}
+    assert sources[("tcp", "ipv4")] == [("10.0.0.0/8", [(6379, 6379)]), ("192.0.2.0/24", [(22, 22)]),
+                                        ("198.51.100.7/32", [(5432, 5432)]), ("198.51.100.8/32", [(5432, 5432)]),
+                                        ("203.0.113.0/28", [(5432, 5432)])]
+    assert sources[("tcp", "ipv6")] == [("2001:db8::/32", [(22, 22)])]
+    assert sources[("udp", "ipv4")] == []
+    assert sources[("udp", "ipv6")] == [("2001:db8:1::/48", [(9000, 9100)])]
+
+
 def without(document: dict, kind: str, chain: str) -> str:
     """The listing with our chain (kind "chain") or its rules (kind "rule") left out."""
     objects = [obj for obj in document["nftables"]
