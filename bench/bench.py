@@ -11,7 +11,7 @@ Environment:
   BENCH_FLEET_ROUNDS=N rounds of the fleet measure (default 3)
   BENCH_LPF_BUDGET=S   seconds listen_ports_facts may use per case before its remaining runs are skipped (420)
   BENCH_REPORT_FLEET_ROUNDS=N rounds of drift_check vs ping over the 1,000 local hosts (default 2: ~15 min each)
-  BENCH_NOCHANGE_ROUNDS=N rounds of the no-change measure (default 3; quick 1)
+  BENCH_NOCHANGE_ROUNDS=N rounds of the no-change measure (default 7: its runs are short and the machine drifts; quick 1)
   BENCH_TAG=before     save the no-change measure as nochange-before.json (the report shows it beside nochange.json)
 """
 
@@ -84,7 +84,7 @@ def config() -> dict:
         # No-change runs beside ping: the harden firewall step at 10 and 10,000 entries, drift_check at 100 hosts.
         "nochange_sizes": [10, 100] if quick else [10, 10000],
         "nochange_fleet_hosts": 10 if quick else 100,
-        "nochange_rounds": int(os.environ.get("BENCH_NOCHANGE_ROUNDS") or (1 if quick else 3)),
+        "nochange_rounds": int(os.environ.get("BENCH_NOCHANGE_ROUNDS") or (1 if quick else 7)),
     }
 
 

@@ -2,7 +2,7 @@
 # `make bench`: benchmarks on local containers; figures go to BENCHMARKS.md and
 # bench/charts/*.png (raw samples in bench/results/, not committed). Never part of `make test`.
 #
-#   make bench                    full run: about 25 minutes on a quiet 2-core machine, over an hour on a
+#   make bench                    full run: about 30 minutes on a quiet 2-core machine, over an hour on a
 #                                 loaded one (listen_ports_facts alone needs 3-25 min at 10,000 sockets)
 #   BENCH_QUICK=1 make bench      smoke run: small sizes, results in bench/results/quick/
 #   BENCH_ONLY=firewall make bench  rerun one measure (gathering, roundtrip, profile, firewall, fleet, report, nochange);

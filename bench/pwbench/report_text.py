@@ -41,7 +41,7 @@ def _commands(rep) -> None:
     rep.w("## How to reproduce: the exact commands")
     rep.w()
     rep.w("```sh")
-    rep.w("make bench                      # all measures: ~20 min on a quiet 2-core machine, over an hour on a loaded one")
+    rep.w("make bench                      # all measures: ~30 min on a quiet 2-core machine, over an hour on a loaded one")
     rep.w("BENCH_QUICK=1 make bench        # smoke run, small sizes -> bench/results/quick/ (BENCHMARKS.md untouched)")
     rep.w("BENCH_ONLY=firewall make bench  # one measure again: gathering, roundtrip, profile, firewall, fleet, report, nochange")
     rep.w("BENCH_ONLY=nochange BENCH_TAG=before make bench  # the no-change measure, kept as the 'before' of section 6")
