@@ -17,7 +17,7 @@ from ansible_collections.portwarden.hardening.plugins.module_utils.firewall._fw_
     MULTIPORT_MAX,
     iptables_plan as plan,
     nft_set_element,
-    nft_source_set_elements,
+    nft_source_set_element,
     port_spec as _port_spec,
     source_elements,
     ufw_rule as render_rule,
@@ -60,11 +60,11 @@ def nft_elements(ranges):
 def nft_source_elements(model, proto, family):
     """Concatenated (source . port) elements of one protocol and family: ["192.0.2.0/24 . 5432", ...]."""
     try:
-        for _source, port_range in source_elements(model, proto, family):
-            _check_ranges([port_range], "nft_source_elements")
-        return nft_source_set_elements(model, proto, family)
+        pairs = source_elements(model, proto, family)
     except (KeyError, TypeError):
         raise AnsibleFilterError("nft_source_elements expects the model, 'tcp'|'udp' and 'ipv4'|'ipv6'") from None
+    _check_ranges([port_range for _source, port_range in pairs], "nft_source_elements")
+    return [nft_source_set_element(source, port_range) for source, port_range in pairs]
 
 
 def port_spec(ranges, range_sep=":"):

@@ -41,16 +41,19 @@ def nft_set_element(port_range) -> str:
     return str(low) if low == high else "%d-%d" % (low, high)
 
 
-def nft_source_set_elements(model, proto, family) -> list:
-    """The (source . port) elements of one protocol and family: ["192.0.2.0/24 . 5432", ...]."""
-    return ["%s . %s" % (source, nft_set_element(port_range)) for source, port_range in source_elements(model, proto, family)]
+def nft_source_set_element(source, port_range) -> str:
+    """("192.0.2.0/24", [5432, 5432]) -> "192.0.2.0/24 . 5432": one element of an nftables source set."""
+    return "%s . %s" % (source, nft_set_element(port_range))
 
 
 def nft_view(model) -> dict:
     """The nftables sets' elements: {proto: {"ports": [...], "sources": {family: [...]}}}."""
-    return {proto: {"ports": [nft_set_element(port_range) for port_range in model[proto]["any"]],
-                    "sources": {family: nft_source_set_elements(model, proto, family) for family in FAMILIES}}
-            for proto in PROTOCOLS}
+    view = {}
+    for proto in PROTOCOLS:
+        sources = {family: [nft_source_set_element(*pair) for pair in source_elements(model, proto, family)]
+                   for family in FAMILIES}
+        view[proto] = {"ports": [nft_set_element(port_range) for port_range in model[proto]["any"]], "sources": sources}
+    return view
 
 
 # A template's view of the model (``__portwarden_firewall_view``, chosen by ``view`` in the
